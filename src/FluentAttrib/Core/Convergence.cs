@@ -13,7 +13,7 @@ internal static class Convergence
         var endOut = ctx.ForwardSelected(inputs, target);
         var startOut = ctx.ForwardSelected(baselines.Select(b => b.contiguous()).ToArray(), target);
         Tensor rowSums = zeros(batch, dtype: attributions[0].dtype, device: attributions[0].device);
-        foreach (var a in attributions) rowSums = rowSums + a.reshape(batch, -1).sum(1);
+        foreach (var a in attributions) rowSums = rowSums + a.reshape(batch, -1).sum(dim: 1);
         return (rowSums - (endOut - startOut).to(rowSums.dtype)).MoveToOuterDisposeScope();
     }
 }

@@ -32,7 +32,7 @@ internal static class PathIntegral
                 var weights = tensor(stepSizes[start..end], dtype: grads[i].dtype, device: grads[i].device)
                     .reshape([k, .. Enumerable.Repeat(1L, (int)inputs[i].dim())]);
                 var weighted = grads[i].reshape([k, .. inputs[i].shape]) * weights;
-                totals[i].add_(weighted.sum(0));
+                totals[i].add_(weighted.sum(dim: 0));
             }
             done += k;
             ctx.Report(method, done, steps);
