@@ -61,16 +61,20 @@ namespace FluentAttrib.Build
                 if (link >= shnum) throw new InvalidDataException("verneed string table index out of range");
                 long strOffset = (long)BitConverter.ToUInt64(elf, (int)strSh + 24);
                 long strSize = (long)BitConverter.ToUInt64(elf, (int)strSh + 32);
-                if (offset + size > elf.Length || strOffset + strSize > elf.Length)
+                if (offset < 0 || size < 0 || strOffset < 0 || strSize < 0 ||
+                    offset + size > elf.Length || strOffset + strSize > elf.Length)
                     throw new InvalidDataException("version sections are out of the file");
 
+                long end = offset + size;
                 long need = offset;
                 for (int n = 0; n < count; n++)
                 {
+                    if (need < offset || need + 16 > end) throw new InvalidDataException("a version requirement lies outside its section");
                     int auxCount = BitConverter.ToUInt16(elf, (int)need + 2);
                     long aux = need + BitConverter.ToUInt32(elf, (int)need + 8);
                     for (int a = 0; a < auxCount; a++)
                     {
+                        if (aux < offset || aux + 16 > end) throw new InvalidDataException("a version requirement lies outside its section");
                         ushort flags = BitConverter.ToUInt16(elf, (int)aux + 4);
                         long name = strOffset + BitConverter.ToUInt32(elf, (int)aux + 8);
                         if (ReadString(elf, name, strOffset + strSize) == version) found.Add((aux + 4, flags));
@@ -89,7 +93,7 @@ namespace FluentAttrib.Build
         /// <summary>
         /// Makes the requirement for <paramref name="version"/> weak in the file at <paramref name="path"/>.
         /// Idempotent; writes nothing unless a hard requirement is found. The write goes to a temporary file
-        /// that then replaces the original, so a failure never leaves a half-written library.
+        /// that is then renamed over the original, so a failure never leaves a half-written library.
         /// </summary>
         public static PatchOutcome Patch(string path, string version = DefaultVersion)
         {
@@ -107,9 +111,16 @@ namespace FluentAttrib.Build
             }
             if (!changed) return PatchOutcome.AlreadyWeak;
             string temp = path + ".fluentattrib.tmp";
-            File.WriteAllBytes(temp, elf);
-            File.Copy(temp, path, overwrite: true);
-            File.Delete(temp);
+            try
+            {
+                File.WriteAllBytes(temp, elf);
+                // A rename: a process that has the old file mapped keeps it, and no reader sees half a file.
+                File.Replace(temp, path, null);
+            }
+            finally
+            {
+                if (File.Exists(temp)) File.Delete(temp);
+            }
             return PatchOutcome.Patched;
         }
 
@@ -136,6 +147,7 @@ namespace FluentAttrib.Build
 
         private static string ReadString(byte[] data, long start, long limit)
         {
+            if (start >= limit) throw new InvalidDataException("a version name lies outside its string table");
             long end = start;
             while (end < limit && data[end] != 0) end++;
             return Encoding.ASCII.GetString(data, (int)start, (int)(end - start));
