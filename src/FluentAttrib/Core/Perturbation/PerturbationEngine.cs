@@ -28,7 +28,7 @@ internal static class PerturbationEngine
         return (int)Math.Max(1, examples / Math.Max(1, ctx.BatchSize));
     }
 
-    /// <summary>Number of forward passes <see cref="Evaluate"/> makes for <paramref name="total"/> copies.</summary>
+    /// <summary>Number of forward passes the engine makes for <paramref name="total"/> copies.</summary>
     public static int Passes(int total, int perPass) => (total + perPass - 1) / perPass;
 
     /// <summary>
@@ -41,7 +41,15 @@ internal static class PerturbationEngine
     public static Tensor Evaluate(AttributionContext ctx, string method, int total, int perPass, PerturbedBatch build) =>
         Evaluate(ctx, method, total, perPass, build, out _);
 
-    /// <inheritdoc cref="Evaluate(AttributionContext, string, int, int, PerturbedBatch)"/>
+    /// <summary>
+    /// As <see cref="Evaluate(AttributionContext, string, int, int, PerturbedBatch)"/>, also giving the model
+    /// output's shape without the batch dimension.
+    /// </summary>
+    /// <param name="ctx">The attribution call.</param>
+    /// <param name="method">Method name for progress reports.</param>
+    /// <param name="total">Number of perturbed copies.</param>
+    /// <param name="perPass">Copies per forward pass.</param>
+    /// <param name="build">Builds the copies of one pass.</param>
     /// <param name="outputShape">The model output's shape without the batch dimension.</param>
     public static Tensor Evaluate(AttributionContext ctx, string method, int total, int perPass, PerturbedBatch build, out long[] outputShape)
     {
