@@ -1,0 +1,110 @@
+using static TorchSharp.torch;
+
+namespace FluentAttrib.Core.Perturbation;
+
+/// <summary>
+/// Builds the attributed inputs of perturbations <c>[start, start + count)</c>: for each input, <c>count</c>
+/// perturbed copies of the whole batch stacked copy after copy along the batch dimension, shape
+/// <c>(count·B, ...)</c>. Called inside a dispose scope per pass.
+/// </summary>
+internal delegate Tensor[] PerturbedBatch(int start, int count);
+
+/// <summary>
+/// The shared machinery of the perturbation methods: a method describes its work as a numbered list of perturbed
+/// copies of the batch; the engine evaluates them in passes of up to <c>perturbationsPerEval</c> copies (one
+/// forward per pass, copies stacked along the batch dimension, targets and additional arguments tiled to match),
+/// reports progress, honours cancellation between passes and returns the selected output of every copy.
+/// </summary>
+internal static class PerturbationEngine
+{
+    /// <summary>
+    /// Copies per pass: <paramref name="requested"/> when given, otherwise as many batch copies as the memory
+    /// budget allows for a forward-only pass (at least 1).
+    /// </summary>
+    public static int PerturbationsPerPass(AttributionContext ctx, int? requested)
+    {
+        if (requested is { } r) return r;
+        int examples = BatchPlanner.ExamplesPerPass(ctx, ctx.Inputs, withGradients: false);
+        return (int)Math.Max(1, examples / Math.Max(1, ctx.BatchSize));
+    }
+
+    /// <summary>Number of forward passes the engine makes for <paramref name="total"/> copies.</summary>
+    public static int Passes(int total, int perPass) => (total + perPass - 1) / perPass;
+
+    /// <summary>
+    /// Evaluates <paramref name="total"/> perturbed copies of the batch and returns the selected outputs, shape
+    /// (total, B), in the model output's floating dtype (float32 when the output is not floating-point), on the
+    /// output's device. The result belongs to the caller's dispose scope.
+    /// </summary>
+    /// <exception cref="ArgumentException">The model output does not have one row per example of a stacked batch.</exception>
+    /// <exception cref="OperationCanceledException">Cancelled between passes.</exception>
+    public static Tensor Evaluate(AttributionContext ctx, string method, int total, int perPass, PerturbedBatch build) =>
+        Evaluate(ctx, method, total, perPass, build, out _);
+
+    /// <summary>
+    /// As <see cref="Evaluate(AttributionContext, string, int, int, PerturbedBatch)"/>, also giving the model
+    /// output's shape without the batch dimension.
+    /// </summary>
+    /// <param name="ctx">The attribution call.</param>
+    /// <param name="method">Method name for progress reports.</param>
+    /// <param name="total">Number of perturbed copies.</param>
+    /// <param name="perPass">Copies per forward pass.</param>
+    /// <param name="build">Builds the copies of one pass.</param>
+    /// <param name="outputShape">The model output's shape without the batch dimension.</param>
+    public static Tensor Evaluate(AttributionContext ctx, string method, int total, int perPass, PerturbedBatch build, out long[] outputShape)
+    {
+        if (total < 1) throw new ArgumentOutOfRangeException(nameof(total), total, "At least one perturbation is needed.");
+        if (perPass < 1) throw new ArgumentOutOfRangeException(nameof(perPass), perPass, "At least one perturbation per pass is needed.");
+        long batch = ctx.BatchSize;
+        int passes = Passes(total, perPass);
+        Tensor? results = null;
+        long[] shape = [];
+        int done = 0;
+        for (int start = 0; start < total; start += perPass)
+        {
+            ctx.ThrowIfCancelled();
+            int k = Math.Min(perPass, total - start);
+            using (var scope = NewDisposeScope())
+            {
+                var inputs = build(start, k);
+                Tensor selected;
+                using (no_grad())
+                {
+                    var output = ctx.Forward.Invoke(inputs, ctx.AdditionalArgs, batch, k);
+                    selected = TargetSelector.Select(output, ctx.Target.Expand(k, interleave: false));
+                    shape = output.shape[1..];
+                }
+                if (selected.shape[0] != k * batch)
+                    throw new ArgumentException(
+                        $"{ctx.Forward.Description} returned {selected.shape[0]} output rows for a batch of {k * batch} " +
+                        $"({k} perturbed copies of {batch} examples): perturbation methods need one output row per example. " +
+                        "For a model that aggregates its batch, set PerturbationsPerEval(1).", "model");
+                if (!selected.is_floating_point()) selected = selected.to(ScalarType.Float32);
+                if (results is null)
+                    results = empty([total, batch], dtype: selected.dtype, device: selected.device).MoveToOuterDisposeScope();
+                results.narrow(0, start, k).copy_(selected.reshape(k, batch));
+            }
+            ctx.Report(method, ++done, passes);
+        }
+        outputShape = shape;
+        return results!;
+    }
+
+    /// <summary>
+    /// <paramref name="k"/> copies of <paramref name="input"/> (B, ...) with the elements where
+    /// <paramref name="mask"/> is true taken from <paramref name="replacement"/>, stacked to (k·B, ...).
+    /// <paramref name="mask"/> has shape (k, ...) and, like <paramref name="replacement"/>, broadcasts to (k, B, ...);
+    /// a null mask gives unchanged copies.
+    /// </summary>
+    public static Tensor Replace(Tensor input, Tensor? replacement, Tensor? mask, int k)
+    {
+        long[] rest = input.shape[1..];
+        long[] stacked = [k * input.shape[0], .. rest];
+        if (mask is null || replacement is null)
+            return input.unsqueeze(0).expand([k, .. input.shape]).reshape(stacked);
+        var mixed = where(mask, replacement, input.unsqueeze(0));
+        if (mixed.shape[0] != k || mixed.shape[1] != input.shape[0])
+            mixed = mixed.expand([k, .. input.shape]);
+        return mixed.reshape(stacked);
+    }
+}
