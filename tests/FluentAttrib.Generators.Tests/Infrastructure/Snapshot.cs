@@ -73,8 +73,8 @@ internal static class LineDiff
         while (x < a.Length || y < b.Length)
         {
             if (x < a.Length && y < b.Length && a[x] == b[y]) { lines.Add((' ', a[x])); x++; y++; }
-            else if (y < b.Length && (x == a.Length || lcs[x, y + 1] >= lcs[x + 1, y])) { lines.Add(('+', b[y])); y++; }
-            else { lines.Add(('-', a[x])); x++; }
+            else if (x < a.Length && (y == b.Length || lcs[x + 1, y] >= lcs[x, y + 1])) { lines.Add(('-', a[x])); x++; }
+            else { lines.Add(('+', b[y])); y++; }
         }
 
         var output = new StringBuilder();
