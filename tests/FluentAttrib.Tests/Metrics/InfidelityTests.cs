@@ -115,7 +115,7 @@ public class InfidelityTests
         var metric = Infidelity.GaussianNoise(0.1).Samples(5).Seed(9);
         var first = Explain(model).For(0).Infidelity(metric, x, a);
         Assert.Equal(ScalarType.Float32, first.dtype);
-        Assert.Equal(0, TinyModels.MaxAbsDiff(first, Explain(model).For(0).Infidelity(metric, x, a)));
-        Assert.True(TinyModels.MaxAbsDiff(first, Explain(model).For(0).Infidelity(metric.Seed(10), x, a)) > 0);
+        Assert.True(TinyModels.MaxAbsDiff(first, Explain(model).For(0).Infidelity(metric, x, a)) < 1e-6); // BLAS threading may round differently
+        Assert.True(TinyModels.MaxAbsDiff(first, Explain(model).For(0).Infidelity(metric.Seed(10), x, a)) > 1e-3 * MaxAbs(first));
     }
 }

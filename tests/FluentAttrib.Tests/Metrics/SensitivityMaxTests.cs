@@ -80,8 +80,8 @@ public class SensitivityMaxTests
         var run = Explain(TinyModels.Mlp()).For(2).With(Saliency.Default);
         var metric = SensitivityMax.Samples(4).Radius(0.1).Seed(21);
         var first = run.SensitivityMax(metric, TinyModels.Inputs());
-        Assert.Equal(0, TinyModels.MaxAbsDiff(first, run.SensitivityMax(metric, TinyModels.Inputs())));
-        Assert.True(TinyModels.MaxAbsDiff(first, run.SensitivityMax(metric.Seed(22), TinyModels.Inputs())) > 0);
+        Assert.True(TinyModels.MaxAbsDiff(first, run.SensitivityMax(metric, TinyModels.Inputs())) < 1e-12); // BLAS threading may round differently
+        Assert.True(TinyModels.MaxAbsDiff(first, run.SensitivityMax(metric.Seed(22), TinyModels.Inputs())) > 1e-4);
     }
 
     [Fact]

@@ -131,8 +131,8 @@ public class NoiseTunnelTests
         var nt = NoiseTunnel.VarGrad(Saliency.Signed).StdDev(0.3).Samples(6).Seed(5);
         var first = Explain(model).For(1).With(nt).Attribute(x).Value;
         Assert.Equal(ScalarType.Float32, first.dtype);
-        Assert.Equal(0, TinyModels.MaxAbsDiff(first, Explain(model).For(1).With(nt).Attribute(x).Value));
-        Assert.True(TinyModels.MaxAbsDiff(first, Explain(model).For(1).With(nt.Seed(6)).Attribute(x).Value) > 1e-7);
+        Assert.True(TinyModels.MaxAbsDiff(first, Explain(model).For(1).With(nt).Attribute(x).Value) < 1e-6); // BLAS threading may round differently
+        Assert.True(TinyModels.MaxAbsDiff(first, Explain(model).For(1).With(nt.Seed(6)).Attribute(x).Value) > 1e-4);
     }
 
     [Fact]

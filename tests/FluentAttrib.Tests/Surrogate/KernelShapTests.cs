@@ -99,8 +99,8 @@ public class KernelShapTests
         var ks = KernelShap.Samples(12).Seed(42);
         var first = Explain(model).For(1).With(ks).Attribute(x).Value;
         Assert.Equal(ScalarType.Float32, first.dtype);
-        Assert.Equal(0, TinyModels.MaxAbsDiff(first, Explain(model).For(1).With(ks).Attribute(x).Value));
+        Assert.True(TinyModels.MaxAbsDiff(first, Explain(model).For(1).With(ks).Attribute(x).Value) < 1e-6); // BLAS threading may round differently
         Assert.True(TinyModels.MaxAbsDiff(first, Explain(model).For(1).With(ks.PerturbationsPerEval(5)).Attribute(x).Value) < 1e-5);
-        Assert.True(TinyModels.MaxAbsDiff(first, Explain(model).For(1).With(ks.Seed(43)).Attribute(x).Value) > 1e-7);
+        Assert.True(TinyModels.MaxAbsDiff(first, Explain(model).For(1).With(ks.Seed(43)).Attribute(x).Value) > 1e-4);
     }
 }

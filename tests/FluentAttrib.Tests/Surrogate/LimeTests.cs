@@ -127,11 +127,11 @@ public class LimeTests
         var lime = Lime.Samples(30).Surrogate(SurrogateModel.LinearRegression).Seed(3);
         var run = Explain(model).For(2);
         var a = run.With(lime).Attribute(x).Value;
-        Assert.Equal(0, TinyModels.MaxAbsDiff(a, run.With(lime).Attribute(x).Value));
+        Assert.True(TinyModels.MaxAbsDiff(a, run.With(lime).Attribute(x).Value) < 1e-12); // BLAS threading may round differently
         // Same samples; only the model's rounding may differ between batch sizes.
         Assert.True(TinyModels.MaxAbsDiff(a, run.With(lime.PerturbationsPerEval(1)).Attribute(x).Value) < 1e-12);
         Assert.True(TinyModels.MaxAbsDiff(a, run.With(lime.PerturbationsPerEval(7)).Attribute(x).Value) < 1e-12);
-        Assert.True(TinyModels.MaxAbsDiff(a, run.With(lime.Seed(4)).Attribute(x).Value) > 1e-6);
+        Assert.True(TinyModels.MaxAbsDiff(a, run.With(lime.Seed(4)).Attribute(x).Value) > 1e-4);
     }
 
     [Fact]

@@ -28,11 +28,13 @@ internal static class TinyModels
     public static Tensor LinearWeights(nn.Module<Tensor, Tensor> linear) =>
         ((TorchSharp.Modules.Linear)linear).weight!.detach().to(ScalarType.Float64);
 
-    /// <summary>A smooth nonlinear MLP 6 → 8 → 3 (tanh), weights from a fixed seed.</summary>
+    /// <summary>A smooth nonlinear MLP 6 → 8 → 3 (tanh), weights drawn from its own seeded generator (tests run in parallel).</summary>
     public static nn.Module<Tensor, Tensor> Mlp(ScalarType dtype = ScalarType.Float64)
     {
-        manual_seed(7);
         var seq = nn.Sequential(("fc1", nn.Linear(6, 8)), ("act", nn.Tanh()), ("fc2", nn.Linear(8, 3)));
+        using (var generator = new Generator(7))
+        using (no_grad())
+            foreach (var p in seq.parameters()) p.copy_(randn(p.shape, generator: generator) * 0.6);
         seq.to(dtype);
         seq.eval();
         return seq;
