@@ -72,6 +72,7 @@ internal static class SurrogateEngine
         finally
         {
             foreach (var p in perExample) foreach (var t in p) t.Dispose();
+            foreach (var t in baselines) t.Dispose();
         }
     }
 }
