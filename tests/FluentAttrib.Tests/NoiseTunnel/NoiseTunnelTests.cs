@@ -96,6 +96,26 @@ public class NoiseTunnelTests
     }
 
     [Fact]
+    public void Per_example_feature_masks_of_the_wrapped_method_follow_the_noisy_copies()
+    {
+        using var scope = NewDisposeScope();
+        var model = TinyModels.Linear();
+        var x = TinyModels.Inputs();
+        var masks = tensor(new long[]
+        {
+            0, 0, 1, 1, 2, 2,
+            0, 1, 2, 0, 1, 2,
+            0, 0, 0, 1, 1, 1,
+        }).reshape(3, 6);
+        var ks = KernelShap.Samples(12).Mask(masks);
+        var direct = Explain(model).For(0).With(ks).Attribute(x).Value;
+        var tunnel = Explain(model).For(0).With(NoiseTunnel.SmoothGrad(ks).StdDev(0).Samples(2)).Attribute(x).Value;
+        Assert.True(TinyModels.MaxAbsDiff(direct, tunnel) < 1e-9);
+        var effect = TinyModels.LinearWeights(model)[0] * x;
+        Assert.True(TinyModels.MaxAbsDiff(direct[1], (effect[1].reshape(2, 3).sum(dim: 0)).repeat(2)) < 1e-9);
+    }
+
+    [Fact]
     public void Baselines_can_be_drawn_from_a_distribution()
     {
         using var scope = NewDisposeScope();
