@@ -67,7 +67,7 @@ public sealed class Baselines
                 $"{_items.Length} baselines were given for {inputs.Count} inputs; give one per input or one for all.", paramName);
         for (int i = 0; i < inputs.Count; i++)
         {
-            if (Item(i) is Tensor t && !Shapes.Broadcastable(t.shape, inputs[i].shape))
+            if (Item(i) is Tensor t && !Shapes.Broadcastable(Core.ExampleExpansion.AdaptedBaselineShape(t.shape, inputs[i]), inputs[i].shape))
                 throw new ArgumentException(
                     $"Baseline {i} of shape {Shapes.Format(t.shape)} does not broadcast to input {i} of shape {Shapes.Format(inputs[i].shape)}.",
                     paramName);
@@ -84,7 +84,8 @@ public sealed class Baselines
         {
             case double d:
                 return full_like(input, d);
-            case Tensor t:
+            case Tensor given:
+                var t = Core.ExampleExpansion.AdaptBaseline(given, index, input); // per-example baselines inside NoiseTunnel / metrics
                 if (!Shapes.Broadcastable(t.shape, input.shape))
                     throw new ArgumentException(
                         $"Baseline {index} of shape {Shapes.Format(t.shape)} does not broadcast to input {index} of shape {Shapes.Format(input.shape)}.",

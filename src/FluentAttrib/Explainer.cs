@@ -67,7 +67,7 @@ public static class Fluent
 }
 
 /// <summary>A model to explain. Next: pick a target with <see cref="For"/> (or, for one output per example, a method with <see cref="With"/>).</summary>
-public sealed class Explainer
+public sealed partial class Explainer
 {
     internal Explainer(ForwardFunction forward) => Forward = forward;
 
@@ -85,7 +85,7 @@ public sealed class Explainer
 }
 
 /// <summary>A model and a target. Next: choose the method with <see cref="With"/>.</summary>
-public sealed class TargetedExplainer
+public sealed partial class TargetedExplainer
 {
     internal TargetedExplainer(ForwardFunction forward, Target target)
     {
@@ -110,7 +110,7 @@ public sealed class TargetedExplainer
 /// A model, a target and a method, ready to attribute. Optional: additional forward arguments, progress,
 /// cancellation, a memory budget for automatic batching. Every option returns a new value.
 /// </summary>
-public sealed record AttributionRun
+public sealed partial record AttributionRun
 {
     internal AttributionRun(ForwardFunction forward, Target target, AttributionMethod method)
     {
