@@ -8,7 +8,7 @@ namespace Quickstart;
 internal static class HeatmapFigure
 {
     /// <summary>
-    /// Sums <paramref name="attribution"/> (1×3×H×W) over its channels and saves it beside <paramref name="photo"/>.
+    /// Sums <paramref name="attribution"/> (1×C×H×W) over its channels and saves it beside <paramref name="photo"/>.
     /// Signed maps use a diverging colour map centred on zero; non-negative maps a sequential one from zero.
     /// </summary>
     public static void Save(string path, SKBitmap photo, Tensor attribution, string title)
@@ -22,7 +22,7 @@ internal static class HeatmapFigure
 
         Plot left = multiplot.GetPlot(0);
         left.Add.ImageRect(new Image(photo), new CoordinateRect(0, photo.Width, 0, photo.Height));
-        Frame(left, "Input (224 × 224 crop)", photo.Width, photo.Height);
+        Frame(left, $"Input ({photo.Width} × {photo.Height})", photo.Width, photo.Height);
 
         Plot right = multiplot.GetPlot(1);
         var heatmap = right.Add.Heatmap(map);
