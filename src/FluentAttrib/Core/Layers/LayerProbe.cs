@@ -58,6 +58,7 @@ internal static class LayerProbe
                 }
             }
             var output = ctx.Forward.Invoke(inputs, ctx.AdditionalArgs, ctx.BatchSize, expansion, interleave);
+            ctx.ThrowIfCancelled();
             for (int i = 0; i < layers.Count; i++)
                 if (fired[i] == 0)
                     throw new InvalidOperationException(
