@@ -5,7 +5,7 @@ namespace FluentAttrib;
 /// <summary>
 /// One index of a neuron in a layer's output (without the batch dimension): a single position, or a slice whose
 /// neurons are summed (like Captum's slice selectors). An <see cref="int"/>, a <see cref="long"/> or a
-/// <see cref="System.Range"/> (<c>0..2</c>, <c>^2..</c>) converts implicitly; <see cref="Slice"/> also takes a step.
+/// <see cref="System.Index"/> (<c>^1</c>) or a <see cref="System.Range"/> (<c>0..2</c>, <c>^2..</c>) converts implicitly; <see cref="Slice"/> also takes a step.
 /// Negative positions count from the end, as in Python.
 /// </summary>
 public readonly struct NeuronAxis : IEquatable<NeuronAxis>
@@ -50,6 +50,17 @@ public readonly struct NeuronAxis : IEquatable<NeuronAxis>
 
     /// <summary>Converts a position.</summary>
     public static implicit operator NeuronAxis(int index) => At(index);
+
+    /// <summary>Converts an index (<c>^1</c> is the last position).</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><c>^0</c>, which is past the end.</exception>
+    public static implicit operator NeuronAxis(Index index)
+    {
+        if (index.IsFromEnd && index.Value == 0) throw new ArgumentOutOfRangeException(nameof(index), "^0 is past the end of a dimension.");
+        return At(index.IsFromEnd ? -(long)index.Value : index.Value);
+    }
+
+    /// <summary>Creates the position from an <see cref="System.Index"/>.</summary>
+    public static NeuronAxis FromIndex(Index index) => index;
 
     /// <summary>Converts a range (<c>a..b</c>, <c>^k</c> counts from the end) to a slice.</summary>
     public static implicit operator NeuronAxis(Range range)

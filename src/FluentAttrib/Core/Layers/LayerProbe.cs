@@ -10,9 +10,8 @@ namespace FluentAttrib.Core.Layers;
 /// <para>
 /// TorchSharp pitfalls handled here: tensors kept from a hook are moved out of the model's own dispose scopes into
 /// the caller's scope (TorchVision models and Sequential dispose intermediates); a hook never hands the model a
-/// tensor we keep, only a clone, so downstream in-place operations (BasicBlock's <c>add_</c>/<c>relu_</c>) and
-/// Sequential's disposal of intermediates cannot touch it; leaves for layer gradients are clones with their own
-/// storage and version counter; every <c>autograd.grad</c> call is preceded by checks of its preconditions, since
+/// tensor we keep, only a fresh one (a clone, or value + a zero gradient tap), so downstream in-place operations
+/// (BasicBlock's <c>add_</c>/<c>relu_</c>) and Sequential's disposal of intermediates cannot touch it; every <c>autograd.grad</c> call is preceded by checks of its preconditions, since
 /// an error inside it aborts the process.
 /// </para>
 /// </summary>
@@ -103,22 +102,31 @@ internal static class LayerProbe
     /// <summary>
     /// Gradients of the sum of the target outputs with respect to the layers' values (zeros where the output does not
     /// depend on a layer), the layers' values and the selected outputs.
+    /// <para>
+    /// The gradient is read from a tap: the hook hands the model <c>value + tap</c>, where <c>tap</c> is a zero leaf
+    /// of ours, so ∂F/∂tap = ∂F/∂value while the value stays connected to everything upstream (with several layers,
+    /// one may feed another, and the gradient of the upstream one must flow through the downstream one, as in
+    /// Captum). The model only ever sees the sum, a fresh tensor, so in-place operations downstream touch neither the
+    /// value nor the tap, and autograd only walks from the output back to the taps.
+    /// </para>
     /// </summary>
     public static (Tensor[] Gradients, Tensor[] Values, Tensor Selected) Gradients(AttributionContext ctx, IReadOnlyList<Tensor> inputs,
         IReadOnlyList<ResolvedLayer> layers, bool toInput, Target target, int expansion = 1, bool interleave = false)
     {
         using var _ = enable_grad();
         var owner = torch.CurrentDisposeScope;
-        var leaves = new Tensor[layers.Count];
+        var taps = new Tensor[layers.Count];
+        var values = new Tensor[layers.Count];
         var output = Run(ctx, inputs, layers, toInput, (k, v) =>
         {
             RequireFloating(v, layers[k], toInput);
-            leaves[k] = Keep(v.detach().clone().requires_grad_(true), owner);
-            return leaves[k].clone();
+            values[k] = Keep(v.detach().clone(), owner);
+            taps[k] = Keep(zeros_like(v).requires_grad_(true), owner);
+            return v + taps[k];
         }, expansion, interleave);
         var selected = TargetSelector.Select(output, target);
-        var grads = Grad(selected, leaves, $"the {What(toInput)} of layer(s) {string.Join(", ", layers)}", ctx);
-        return (grads, leaves.Select(l => l.detach()).ToArray(), selected.detach());
+        var grads = Grad(selected, taps, $"the {What(toInput)} of layer(s) {string.Join(", ", layers)}", ctx);
+        return (grads, values, selected.detach());
     }
 
     /// <summary>
