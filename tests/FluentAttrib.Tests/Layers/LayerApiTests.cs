@@ -160,6 +160,29 @@ public class LayerApiTests
     }
 
     [Fact]
+    public void Nearest_interpolation_uses_the_legacy_index_rule()
+    {
+        using var scope = NewDisposeScope();
+        var line = arange(3, dtype: ScalarType.Float64).reshape(1, 1, 3);
+        var up = LayerAttribution.Interpolate(line, 7);
+        // PyTorch's legacy "nearest": src = floor(dst · in / out) → 0 0 0 1 1 2 2 (nearest-exact would give 0 0 1 1 2 2 2).
+        Assert.Equal([0.0, 0, 0, 1, 1, 2, 2], up.data<double>().ToArray());
+    }
+
+    [Fact]
+    public void The_empty_path_is_the_model_itself()
+    {
+        using var scope = NewDisposeScope();
+        var model = Mlp();
+        var x = rand(2, 4, dtype: ScalarType.Float64);
+        using var a = Explain(model).At("").With(LayerActivation.Default).Attribute(x);
+        Tensor y;
+        using (no_grad()) y = model.call(x);
+        Assert.True(allclose(a.Value, y));
+        Assert.Equal(0, HookCounter.Count(model));
+    }
+
+    [Fact]
     public void Layer_integrated_gradients_of_an_embedding_take_token_baselines()
     {
         using var scope = NewDisposeScope();
