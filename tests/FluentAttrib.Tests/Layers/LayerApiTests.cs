@@ -160,6 +160,25 @@ public class LayerApiTests
     }
 
     [Fact]
+    public void Additional_arguments_are_expanded_with_the_path()
+    {
+        using var scope = NewDisposeScope();
+        random.manual_seed(9);
+        var model = new Conformance.ModelBuilder.TwoBranch(nn.Sequential(("fc", nn.Linear(4, 5))), nn.Sequential(("tanh", nn.Tanh())),
+            nn.Sequential(("fc1", nn.Linear(8, 3))), 1);
+        model.to(ScalarType.Float64).eval();
+        var xa = rand(2, 4, dtype: ScalarType.Float64);
+        var xb = rand(2, 3, dtype: ScalarType.Float64);
+        var e = Explain(model).For(new long[] { 2, 0 });
+        using var asArgument = e.At("head.fc1").With(InternalInfluence.Steps(5).InternalBatchSize(4)).WithAdditionalArguments(xb).Attribute(xa);
+        using var asInput = e.At("head.fc1").With(InternalInfluence.Steps(5).Baseline(Baselines.PerInput(0.0, xb))).Attribute(xa, xb);
+        Assert.True(allclose(asArgument.Value, asInput.Value, rtol: 1e-12, atol: 1e-12));
+        using var neuronArg = Explain(model).At("a.fc").Neuron(1).With(NeuronIntegratedGradients.Steps(4)).WithAdditionalArguments(xb).Attribute(xa);
+        using var neuronIn = Explain(model).At("a.fc").Neuron(1).With(NeuronIntegratedGradients.Steps(4)).Attribute(xa, xb);
+        Assert.True(allclose(neuronArg.Value, neuronIn.Values[0], rtol: 1e-12, atol: 1e-12));
+    }
+
+    [Fact]
     public void Nearest_interpolation_uses_the_legacy_index_rule()
     {
         using var scope = NewDisposeScope();
