@@ -8,7 +8,6 @@ public class NativeScottPlotTests
     [Fact]
     public void Image_view_composes_with_scottplot_plottables()
     {
-        ScottPlot.Fonts.Default = "DejaVu Sans";
         using var attr = TestData.AttributionChw();
         using var image = TestData.ImageChw();
         using var plot = new Plot();
@@ -18,8 +17,10 @@ public class NativeScottPlotTests
         marker.MarkerSize = 12;
         var label = plot.Add.Text("peak", 11, TestData.H - 7);
         label.LabelFontColor = Colors.Black;
+        label.LabelFontName = "DejaVu Sans";
         plot.Axes.SquareUnits();
         plot.Title("plot.Add.Attribution");
+        PlotStyling.Font(plot, "DejaVu Sans");
         Assert.Equal(new ScottPlot.Range(-1, 1).Min, heat.GetRange().Min);
         Assert.Empty(heat.Notes);
         Snapshot.MatchPng(plot.GetImageBytes(300, 260, ImageFormat.Png), "native_image");
@@ -28,15 +29,28 @@ public class NativeScottPlotTests
     [Fact]
     public void Time_series_view_composes_with_scottplot_plottables()
     {
-        ScottPlot.Fonts.Default = "DejaVu Sans";
         var (data, attr) = TestData.Series();
         using var plot = new Plot();
         var series = plot.Add.TimeSeriesAttribution(attr, data, TimeSeriesView.OverlayIndividual.All, channel: 1);
         plot.Add.HorizontalLine(0, color: Colors.Gray, pattern: LinePattern.Dashed);
         plot.Add.ColorBar(series, Edge.Right);
         plot.Title("plot.Add.TimeSeriesAttribution");
+        PlotStyling.Font(plot, "DejaVu Sans");
         Snapshot.MatchPng(plot.GetImageBytes(360, 240, ImageFormat.Png), "native_timeseries");
         Assert.Throws<AttributionShapeException>(() => plot.Add.TimeSeriesAttribution(attr, data, TimeSeriesView.ColoredGraph, channel: 3));
+    }
+
+    [Fact]
+    public void Rendering_figures_leaves_scottplot_defaults_alone()
+    {
+        string before = ScottPlot.Fonts.Default;
+        using var attr = TestData.AttributionChw();
+        _ = attr.Plot(ImageView.HeatMap.All.WithTitle("t").WithColorbar()).WithSize(200, 200).ToPng();
+        var (data, series) = TestData.Series();
+        _ = series.Plot(TimeSeriesView.OverlayCombined).Over(data).WithChannelLabels("a", "b", "c").WithSize(200, 200).ToPng();
+        Assert.Equal(before, ScottPlot.Fonts.Default);
+        using var fresh = new Plot();
+        Assert.Null(fresh.Axes.Title.Label.Font);
     }
 
     [Fact]

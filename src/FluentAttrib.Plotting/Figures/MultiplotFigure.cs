@@ -87,15 +87,26 @@ internal static class PlotStyling
         plot.Axes.Title.Label.Bold = false;
     }
 
+    /// <summary>
+    /// Sets the font of every label of <paramref name="plot"/>: title, axis labels, tick labels, colorbars, legend.
+    /// (ScottPlot's <c>plot.Font.Set</c> also changes a process-wide default, which would restyle the user's other plots.)
+    /// </summary>
     public static void Font(Plot plot, string font)
     {
-        plot.Font.Set(font);
+        plot.Axes.Title.Label.FontName = font;
+        foreach (var axis in plot.Axes.GetAxes())
+        {
+            axis.Label.FontName = font;
+            axis.TickLabelStyle.FontName = font;
+        }
         foreach (var panel in plot.Axes.GetPanels())
             if (panel is ScottPlot.Panels.ColorBar bar)
             {
                 bar.Axis.TickLabelStyle.FontName = font;
                 bar.Axis.TickLabelStyle.FontSize = 11;
+                bar.LabelStyle.FontName = font;
             }
+        plot.Legend.FontName = font;
     }
 
     public static void Caption(Plot plot, IReadOnlyList<string> notes, float width, string font)

@@ -204,7 +204,7 @@ public sealed record TimeSeriesFigure : AttributionFigure<TimeSeriesFigure>
                 plot.Axes.Bottom.MaximumSize = 0;
             }
             if (View.Method != TimeSeriesMethod.OverlayCombined && ChannelLabels is not null) plot.YLabel(ChannelLabels[i], 13);
-            if (i == 0 && Title is not null) plot.Title(Title, 14);
+            if (i == 0) PlotStyling.Title(plot, Title, font);
             if (View.Method == TimeSeriesMethod.OverlayCombined && ChannelLabels is not null)
             {
                 var legend = plot.ShowLegend(Alignment.UpperRight);
