@@ -57,10 +57,11 @@ public class RealAttributionTests
             Assert.Equal([1L, 3, 40, 60], ig.Value.shape);
             var figure = saliency.Plot(ImageView.OriginalImage.WithTitle("Photo"), ImageView.HeatMap.WithTitle("Saliency").WithColorbar())
                 .Beside(ig, ImageView.BlendedHeatMap.All.WithTitle("Integrated Gradients").WithColorbar(),
-                    ImageView.MaskedImage.Positive.WithTitle("IG, positive mask"))
+                    ImageView.MaskedImage.Positive.WithTitle("IG, positive mask"),
+                    ImageView.AlphaScaling.AbsoluteValue.WithTitle("IG, alpha"))
                 .Over(photo)
                 .WithTitle("Tiny CNN, target 2")
-                .WithSize(900, 260);
+                .WithSize(1000, 250);
             Snapshot.MatchPng(figure.ToPng(), "real_saliency_ig_photo");
         }
     }
@@ -78,6 +79,10 @@ public class RealAttributionTests
         var png = ig.Plot(TimeSeriesView.OverlayIndividual.All.WithColorbar()).Over(series)
             .WithChannelLabels("sin", "cos").WithTitle("IG of a Conv1d, target 1").WithSize(420, 360).ToPng();
         Snapshot.MatchPng(png, "real_ig_series");
+        var combined = ig.Plot(TimeSeriesView.OverlayCombined.All).Over(series).WithChannelLabels("sin", "cos").WithSize(360, 220).ToPng();
+        Snapshot.MatchPng(combined, "real_ig_series_combined");
+        var colored = ig.Plot(TimeSeriesView.ColoredGraph.All).Over(series).WithSize(360, 260).ToPng();
+        Snapshot.MatchPng(colored, "real_ig_series_colored");
 
         manual_seed(11);
         var head = Sequential(("fc1", Linear(6, 8)), ("tanh", Tanh()), ("fc2", Linear(8, 2)));
