@@ -31,15 +31,6 @@ internal sealed record TensorData(double[] Values, long[] Shape, ScalarType DTyp
         return data;
     }
 
-    /// <summary>Wraps a managed array (already flat, row-major).</summary>
-    public static TensorData FromArray(double[] values, long[] shape, string what)
-    {
-        var data = new TensorData(values, shape, ScalarType.Float64);
-        if (values.Length == 0) throw new AttributionShapeException($"{Capital(what)} is empty: there is nothing to draw.");
-        data.CheckFinite(what);
-        return data;
-    }
-
     public void CheckFinite(string what)
     {
         int nan = 0, inf = 0, first = -1;
