@@ -15,7 +15,7 @@ namespace FluentAttrib.Tests.Layers;
 [Layer("fc3", "Fc3", 3, ModuleType = typeof(Linear))]
 public static partial class MlpLayers { }
 
-/// <summary>Paths are resolved (and a wrong one reported) when the layer step is built, once per model and path.</summary>
+/// <summary>Paths are resolved (and a wrong one reported) when the layer step is built, not when it runs.</summary>
 public class LayerResolutionTests
 {
     [Fact]
@@ -63,44 +63,51 @@ public class LayerResolutionTests
     }
 
     [Fact]
-    public void Paths_are_walked_once_per_model_and_path()
+    public void A_path_is_resolved_once_when_the_layer_step_is_built_not_per_forward_pass()
     {
         using var scope = NewDisposeScope();
         var model = new Listing();
-        var other = new Listing();
-        int modelStart = model.Listed, otherStart = other.Listed;
-        int Walks(Listing m) => m.Listed - (m == model ? modelStart : otherStart);
+        int start = model.Listed;
         var x = rand(2, 4);
 
-        Explain(model).At("body.fc");
-        Assert.Equal(1, Walks(model));
-        using (Explain(model).For(1).At("body.fc").With(LayerGradientXActivation.Default).Attribute(x)) { }
-        Explain(model).AtInputOf("body.fc");
-        Assert.Equal(1, Walks(model));                 // the same path: from the cache
+        var step = Explain(model).For(1).At("body.fc");
+        Assert.Equal(1, model.Listed - start);
+        using (step.With(LayerGradientXActivation.Default).Attribute(x)) { }
+        using (step.With(LayerConductance.Steps(4)).Attribute(x)) { }
+        using (step.Neuron(0).With(NeuronConductance.Steps(4)).Attribute(x)) { }
+        Assert.Equal(1, model.Listed - start);
+    }
 
-        Explain(model).At("body");
-        Assert.Equal(2, Walks(model));                 // another path: walked once
-        Explain(model).At("body");
-        Assert.Equal(2, Walks(model));
-
-        Explain(other).At("body.fc");
-        Assert.Equal(1, Walks(other));                 // another model: its own walk
-        Assert.Equal(2, Walks(model));
-
-        Assert.Throws<ArgumentException>(() => Explain(model).At("body.fx"));
-        int afterFailure = Walks(model);
-        Assert.Throws<ArgumentException>(() => Explain(model).At("body.fx"));
-        Assert.True(Walks(model) > afterFailure);     // failures are not cached
+    [Fact]
+    public void A_replaced_child_is_found_by_the_next_layer_step()
+    {
+        using var scope = NewDisposeScope();
+        var model = new Listing();
+        var x = rand(2, 4);
+        using (var before = Explain(model).At("head").With(LayerActivation.Default).Attribute(x))
+            Assert.Equal([2L, 3], before.Value.shape);
+        model.ReplaceHead(5);
+        using var after = Explain(model).At("head").With(LayerActivation.Default).Attribute(x);
+        Assert.Equal([2L, 5], after.Value.shape);
     }
 
     /// <summary>A model that counts how often its children are listed (path resolution walks <c>named_children</c>).</summary>
     private sealed class Listing : nn.Module<Tensor, Tensor>
     {
         private readonly Sequential body = nn.Sequential(("fc", nn.Linear(4, 3)), ("relu", nn.ReLU()));
+        private Linear head = nn.Linear(3, 3);
 
         public Listing() : base(nameof(Listing)) => RegisterComponents();
 
         public int Listed { get; private set; }
+
+        /// <summary>Swaps the head for a new Linear(3, <paramref name="outputs"/>), registered under the same name.</summary>
+        public void ReplaceHead(int outputs)
+        {
+            head = nn.Linear(3, outputs);
+            register_module("head", null!);
+            register_module("head", head);
+        }
 
         public override IEnumerable<(string name, nn.Module module)> named_children()
         {
@@ -108,6 +115,6 @@ public class LayerResolutionTests
             return base.named_children();
         }
 
-        public override Tensor forward(Tensor input) => body.call(input);
+        public override Tensor forward(Tensor input) => head.call(body.call(input));
     }
 }
