@@ -57,6 +57,9 @@ public sealed class Baselines
     /// <summary>The scalar of input <paramref name="index"/>, or null when that baseline is a tensor.</summary>
     internal double? ScalarFor(int index) => Item(index) as double?;
 
+    /// <summary>The tensor of input <paramref name="index"/>, or null when that baseline is a scalar.</summary>
+    internal Tensor? TensorFor(int index) => Item(index) as Tensor;
+
     private object Item(int index) => _items.Length == 1 ? _items[0] : _items[index];
 
     /// <summary>Checks that these baselines fit <paramref name="inputs"/>.</summary>
