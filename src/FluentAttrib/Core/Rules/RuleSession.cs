@@ -149,11 +149,15 @@ internal sealed class RuleSession : IDisposable
         _producers.Clear();
         foreach (var t in _kept) t.Dispose();
         _kept.Clear();
-        LastPassStatistics = _bindings.Select(b => (b.Path, b.Calls, b.BackwardCalls)).ToArray();
+        PassObserver?.Invoke(_bindings.Select(b => (b.Path, b.Module, b.Calls, b.BackwardCalls)).ToArray());
     }
 
-    /// <summary>Per hooked module: path, forward calls and backward visits of the last pass (diagnostics for tests).</summary>
-    internal (string Path, int Calls, int BackwardCalls)[] LastPassStatistics { get; private set; } = [];
+    /// <summary>
+    /// Diagnostics for tests: called on this thread after every pass with, per hooked module, its path, the module,
+    /// its forward calls and the backward visits on its input side.
+    /// </summary>
+    [ThreadStatic]
+    internal static Action<(string Path, nn.Module Module, int Calls, int BackwardCalls)[]>? PassObserver;
 
     /// <summary>Keeps <paramref name="t"/> (already detached) alive until the pass ends, outside any dispose scope.</summary>
     internal Tensor Keep(Tensor t)
