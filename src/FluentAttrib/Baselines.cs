@@ -57,6 +57,9 @@ public sealed class Baselines
     /// <summary>The scalar of input <paramref name="index"/>, or null when that baseline is a tensor.</summary>
     internal double? ScalarFor(int index) => Item(index) as double?;
 
+    /// <summary>The tensor of input <paramref name="index"/>, or null when that baseline is a scalar.</summary>
+    internal Tensor? TensorFor(int index) => Item(index) as Tensor;
+
     private object Item(int index) => _items.Length == 1 ? _items[0] : _items[index];
 
     /// <summary>Checks that these baselines fit <paramref name="inputs"/>.</summary>
@@ -67,7 +70,7 @@ public sealed class Baselines
                 $"{_items.Length} baselines were given for {inputs.Count} inputs; give one per input or one for all.", paramName);
         for (int i = 0; i < inputs.Count; i++)
         {
-            if (Item(i) is Tensor t && !Shapes.Broadcastable(t.shape, inputs[i].shape))
+            if (Item(i) is Tensor t && !Shapes.Broadcastable(Core.ExampleExpansion.AdaptedBaselineShape(t.shape, inputs[i]), inputs[i].shape))
                 throw new ArgumentException(
                     $"Baseline {i} of shape {Shapes.Format(t.shape)} does not broadcast to input {i} of shape {Shapes.Format(inputs[i].shape)}.",
                     paramName);
@@ -84,7 +87,8 @@ public sealed class Baselines
         {
             case double d:
                 return full_like(input, d);
-            case Tensor t:
+            case Tensor given:
+                var t = Core.ExampleExpansion.AdaptBaseline(given, index, input); // per-example baselines inside NoiseTunnel / metrics
                 if (!Shapes.Broadcastable(t.shape, input.shape))
                     throw new ArgumentException(
                         $"Baseline {index} of shape {Shapes.Format(t.shape)} does not broadcast to input {index} of shape {Shapes.Format(input.shape)}.",

@@ -67,7 +67,7 @@ public static class Fluent
 }
 
 /// <summary>A model to explain. Next: pick a target with <see cref="For"/> (or, for one output per example, a method with <see cref="With"/>).</summary>
-public sealed class Explainer
+public sealed partial class Explainer
 {
     internal Explainer(ForwardFunction forward) => Forward = forward;
 
@@ -85,7 +85,7 @@ public sealed class Explainer
 }
 
 /// <summary>A model and a target. Next: choose the method with <see cref="With"/>.</summary>
-public sealed class TargetedExplainer
+public sealed partial class TargetedExplainer
 {
     internal TargetedExplainer(ForwardFunction forward, Target target)
     {
@@ -108,60 +108,15 @@ public sealed class TargetedExplainer
 
 /// <summary>
 /// A model, a target and a method, ready to attribute. Optional: additional forward arguments, progress,
-/// cancellation, a memory budget for automatic batching. Every option returns a new value.
+/// cancellation, a memory budget for automatic batching (see <see cref="AttributionRunBase{TSelf}"/>). Every option
+/// returns a new value.
 /// </summary>
-public sealed record AttributionRun
+public sealed partial record AttributionRun : AttributionRunBase<AttributionRun>
 {
-    internal AttributionRun(ForwardFunction forward, Target target, AttributionMethod method)
-    {
-        Forward = forward;
-        Target = target;
-        Method = method;
-    }
-
-    internal ForwardFunction Forward { get; }
-
-    /// <summary>The target being explained.</summary>
-    public Target Target { get; }
+    internal AttributionRun(ForwardFunction forward, Target target, AttributionMethod method) : base(forward, target) => Method = method;
 
     /// <summary>The method that will run.</summary>
     public AttributionMethod Method { get; }
-
-    private Tensor[] Additional { get; init; } = [];
-    private IProgress<AttributionProgress>? ProgressSink { get; init; }
-    private CancellationToken Token { get; init; }
-    private long? Budget { get; init; }
-
-    /// <summary>
-    /// Tensors passed to the model after the attributed inputs, not attributed. A tensor whose first dimension is
-    /// the batch size is expanded with the batch when a method evaluates many perturbed copies at once.
-    /// </summary>
-    public AttributionRun WithAdditionalArguments(params Tensor[] arguments)
-    {
-        ArgumentNullException.ThrowIfNull(arguments);
-        return this with { Additional = arguments };
-    }
-
-    /// <summary>Reports progress (passes done out of passes planned) to <paramref name="progress"/>.</summary>
-    public AttributionRun WithProgress(IProgress<AttributionProgress> progress)
-    {
-        ArgumentNullException.ThrowIfNull(progress);
-        return this with { ProgressSink = progress };
-    }
-
-    /// <summary>Stops between passes when <paramref name="cancellation"/> is cancelled (throws <see cref="OperationCanceledException"/>).</summary>
-    public AttributionRun WithCancellation(CancellationToken cancellation) => this with { Token = cancellation };
-
-    /// <summary>
-    /// Memory that automatic batching may plan for, in bytes. The default is a quarter of the memory available to
-    /// the process, at most 2 GiB. Explicit batch settings of a method take precedence.
-    /// </summary>
-    /// <exception cref="ArgumentOutOfRangeException">Not positive.</exception>
-    public AttributionRun WithMemoryBudget(long bytes)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(bytes);
-        return this with { Budget = bytes };
-    }
 
     /// <summary>Attributes the model's output to <paramref name="input"/>.</summary>
     public Attribution Attribute(Tensor input)
@@ -177,35 +132,5 @@ public sealed record AttributionRun
         ArgumentNullException.ThrowIfNull(inputs);
         var context = CreateContext(inputs);
         return Method.Attribute(context);
-    }
-
-    internal AttributionContext CreateContext(Tensor[] inputs)
-    {
-        if (inputs.Length == 0) throw new ArgumentException("Give at least one input.", nameof(inputs));
-        for (int i = 0; i < inputs.Length; i++)
-        {
-            if (inputs[i] is null) throw new ArgumentNullException($"{nameof(inputs)}[{i}]");
-            if (inputs[i].dim() == 0)
-                throw new ArgumentException($"Input {i} is a scalar; inputs need a leading batch dimension.", nameof(inputs));
-            if (inputs[i].shape[0] != inputs[0].shape[0])
-                throw new ArgumentException(
-                    $"Input {i} has batch size {inputs[i].shape[0]} but input 0 has {inputs[0].shape[0]}.", nameof(inputs));
-        }
-        if (Forward.Arity is { } arity && arity != inputs.Length + Additional.Length)
-            throw new ArgumentException(
-                $"{Forward.Description} takes {arity} tensors; {inputs.Length} inputs and {Additional.Length} additional arguments were given.",
-                nameof(inputs));
-        if (Target.ExampleCount is { } n && n != inputs[0].shape[0])
-            throw new ArgumentException($"Target has {n} entries but the batch has {inputs[0].shape[0]} examples.", "target");
-        return new AttributionContext
-        {
-            Forward = Forward,
-            Inputs = inputs,
-            Target = Target,
-            AdditionalArgs = Additional,
-            Progress = ProgressSink,
-            Cancellation = Token,
-            MemoryBudgetBytes = Budget,
-        };
     }
 }

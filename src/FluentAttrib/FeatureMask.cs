@@ -42,11 +42,12 @@ public sealed class FeatureMask
         var result = new Tensor[inputs.Count];
         for (int i = 0; i < inputs.Count; i++)
         {
-            if (!Shapes.Broadcastable(Masks[i].shape, inputs[i].shape))
+            var mask = Core.ExampleExpansion.AdaptMask(Masks[i], inputs[i]); // per-example masks inside NoiseTunnel / metrics
+            if (!Shapes.Broadcastable(mask.shape, inputs[i].shape))
                 throw new ArgumentException(
                     $"Feature mask {i} of shape {Shapes.Format(Masks[i].shape)} does not broadcast to input {i} of shape {Shapes.Format(inputs[i].shape)}.",
                     paramName);
-            result[i] = Masks[i].to(ScalarType.Int64, inputs[i].device).expand(inputs[i].shape);
+            result[i] = mask.to(ScalarType.Int64, inputs[i].device).expand(inputs[i].shape);
         }
         return result;
     }

@@ -23,10 +23,12 @@ public sealed class ExplainableAttribute : Attribute
 }
 
 /// <summary>
-/// Marks a child module field or property of an <see cref="ExplainableAttribute"/> class as an attribution point.
+/// Marks a child module field of an <see cref="ExplainableAttribute"/> class as an attribution point. Its path is the
+/// field name (or its <c>[ComponentName]</c>), as TorchSharp's <c>RegisterComponents</c> registers fields; properties
+/// are not registered under their own names, so only fields can be marked.
 /// Optionally declares the layer's output shape without the batch dimension, so neuron indices are checked.
 /// </summary>
-[AttributeUsage(AttributeTargets.Field | AttributeTargets.Property, Inherited = false)]
+[AttributeUsage(AttributeTargets.Field, Inherited = false)]
 public sealed class AttributionLayerAttribute : Attribute
 {
     /// <summary>Marks the member; <paramref name="shape"/> is its output shape without batch (may be empty).</summary>

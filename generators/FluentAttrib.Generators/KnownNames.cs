@@ -1,0 +1,77 @@
+using Microsoft.CodeAnalysis;
+
+namespace FluentAttrib.Generators
+{
+    /// <summary>Metadata names the generator and analyzer look for.</summary>
+    internal static class KnownNames
+    {
+        public const string ExplainableAttribute = "FluentAttrib.ExplainableAttribute";
+        public const string AttributionLayerAttribute = "FluentAttrib.AttributionLayerAttribute";
+        public const string LayerAttribute = "FluentAttrib.LayerAttribute";
+        public const string Layer1 = "FluentAttrib.Layer`1";
+        public const string Layer2 = "FluentAttrib.Layer`2";
+        public const string Module = "TorchSharp.torch+nn+Module";
+        public const string ComponentNameAttribute = "TorchSharp.Utils.ComponentNameAttribute";
+
+        /// <summary>Fully qualified <c>nn.Module</c>, the module type of a <c>[Layer]</c> without <c>ModuleType</c>.</summary>
+        public const string ModuleGlobal = "global::TorchSharp.torch.nn.Module";
+    }
+
+    /// <summary>The symbols of <see cref="KnownNames"/> in one compilation.</summary>
+    internal sealed class KnownSymbols
+    {
+        private KnownSymbols(INamedTypeSymbol explainable, INamedTypeSymbol attributionLayer, INamedTypeSymbol layerAttribute,
+            INamedTypeSymbol? module, INamedTypeSymbol? componentName, INamedTypeSymbol? layer1, INamedTypeSymbol? layer2)
+        {
+            Explainable = explainable;
+            AttributionLayer = attributionLayer;
+            LayerAttribute = layerAttribute;
+            Module = module;
+            ComponentName = componentName;
+            Layer1 = layer1;
+            Layer2 = layer2;
+        }
+
+        public INamedTypeSymbol Explainable { get; }
+        public INamedTypeSymbol AttributionLayer { get; }
+        public INamedTypeSymbol LayerAttribute { get; }
+        public INamedTypeSymbol? Module { get; }
+        public INamedTypeSymbol? ComponentName { get; }
+        public INamedTypeSymbol? Layer1 { get; }
+        public INamedTypeSymbol? Layer2 { get; }
+
+        /// <summary>The symbols, or null when the compilation does not reference FluentAttrib.</summary>
+        public static KnownSymbols? Create(Compilation compilation)
+        {
+            var explainable = compilation.GetTypeByMetadataName(KnownNames.ExplainableAttribute);
+            var attributionLayer = compilation.GetTypeByMetadataName(KnownNames.AttributionLayerAttribute);
+            var layerAttribute = compilation.GetTypeByMetadataName(KnownNames.LayerAttribute);
+            if (explainable is null || attributionLayer is null || layerAttribute is null) return null;
+            return new KnownSymbols(explainable, attributionLayer, layerAttribute,
+                compilation.GetTypeByMetadataName(KnownNames.Module),
+                compilation.GetTypeByMetadataName(KnownNames.ComponentNameAttribute),
+                compilation.GetTypeByMetadataName(KnownNames.Layer1),
+                compilation.GetTypeByMetadataName(KnownNames.Layer2));
+        }
+
+        /// <summary>True when <paramref name="type"/> is or derives from <c>nn.Module</c> (a type parameter: through
+        /// its constraints). Unknown (no TorchSharp reference, error types) counts as a module, to avoid noise.</summary>
+        public bool IsModule(ITypeSymbol? type)
+        {
+            if (type is null) return false;
+            if (Module is null || type.TypeKind == TypeKind.Error) return true;
+            if (type is ITypeParameterSymbol tp)
+            {
+                foreach (var c in tp.ConstraintTypes)
+                    if (IsModule(c)) return true;
+                return false;
+            }
+            for (var t = type; t is not null; t = t.BaseType)
+                if (SymbolEqualityComparer.Default.Equals(t.OriginalDefinition, Module)) return true;
+            return false;
+        }
+
+        public static bool Is(INamedTypeSymbol? attributeClass, INamedTypeSymbol expected) =>
+            SymbolEqualityComparer.Default.Equals(attributeClass, expected);
+    }
+}

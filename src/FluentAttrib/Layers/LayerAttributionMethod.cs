@@ -1,0 +1,57 @@
+using FluentAttrib.Core.Layers;
+using static TorchSharp.torch;
+
+namespace FluentAttrib;
+
+/// <summary>
+/// A configured layer attribution method (attributes to a layer's neurons; results have the layer's shape), used as
+/// <c>Explain(model).For(target).At(layer).With(method).Attribute(input)</c>. Immutable; settings are checked when
+/// built. Create one through the method's static entry points, e.g. <c>LayerGradCam.Default.Relu()</c>.
+/// </summary>
+public abstract record LayerAttributionMethod
+{
+    private protected LayerAttributionMethod() { }
+
+    /// <summary>The method's name as Captum spells its class.</summary>
+    public abstract string Name { get; }
+
+    /// <summary>A short description of the method and its settings.</summary>
+    public virtual string Describe() => Name;
+
+    internal abstract Attribution Attribute(LayerContext context);
+
+    private protected Attribution Result(LayerContext context, Tensor[] values, Tensor? delta = null) =>
+        new(values, delta, $"{Describe()} at {string.Join(", ", context.Layers)}{(context.ToInput ? " (input)" : "")}", context.Run.Target);
+}
+
+/// <summary>
+/// A layer method that can attribute to several layers at once (<c>At(layerA, layerB)</c>), as Captum allows for
+/// LayerActivation, LayerGradientXActivation and LayerIntegratedGradients. The result holds one tensor per layer.
+/// </summary>
+public abstract record MultiLayerAttributionMethod : LayerAttributionMethod
+{
+    private protected MultiLayerAttributionMethod() { }
+}
+
+/// <summary>
+/// A configured neuron attribution method (attributes one neuron of a layer to the model inputs; results have the
+/// inputs' shapes), used as <c>Explain(model).At(layer).Neuron(3).With(method).Attribute(input)</c>.
+/// </summary>
+public abstract record NeuronAttributionMethod
+{
+    private protected NeuronAttributionMethod() { }
+
+    /// <summary>The method's name as Captum spells its class.</summary>
+    public abstract string Name { get; }
+
+    /// <summary>A short description of the method and its settings.</summary>
+    public virtual string Describe() => Name;
+
+    /// <summary>Whether the method explains a model output (target) through the neuron; most explain the neuron alone.</summary>
+    internal virtual bool UsesTarget => false;
+
+    internal abstract Attribution Attribute(NeuronContext context);
+
+    private protected Attribution Result(NeuronContext context, Tensor[] values, Tensor? delta = null) =>
+        new(values, delta, $"{Describe()} of neuron {context.Selector} at {context.Layer}{(context.ToInput ? " (input)" : "")}", context.Run.Target);
+}

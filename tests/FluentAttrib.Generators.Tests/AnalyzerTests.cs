@@ -1,0 +1,337 @@
+namespace FluentAttrib.Generators.Tests;
+
+/// <summary>Each diagnostic ID at its exact location (markup <c>{|ID:text|}</c>, see <see cref="AnalyzerHarness"/>).</summary>
+public class AnalyzerTests
+{
+    /// <summary>A stand-in for the fluent API: the analyzer recognises <c>.At(handle)…Neuron(…)</c> by shape, not by type.</summary>
+    private const string FluentStub = """
+        public static class Stub
+        {
+            public static Explanation Explain(object model) => new();
+        }
+
+        public sealed class Explanation
+        {
+            public LayerExplanation At(Layer layer) => new();
+        }
+
+        public sealed class LayerExplanation
+        {
+            public LayerExplanation Input() => this;
+            public LayerExplanation Neuron(params long[] index) => this;
+        }
+
+        public static class HandleExtensions
+        {
+            public static Layer Neuron(this Layer layer, params long[] index) => layer;
+        }
+        """;
+
+    private const string Net = """
+        namespace Demo
+        {
+            [Explainable]
+            public partial class Net : nn.Module<Tensor, Tensor>
+            {
+                [AttributionLayer(6, 2, 2)] private readonly Conv2d conv2 = null!;
+                [AttributionLayer(10)] private readonly Linear fc1 = null!;
+                [AttributionLayer] private readonly Linear fc2 = null!;
+                public Net() : base("Net") { }
+                public override Tensor forward(Tensor x) => x;
+            }
+
+            [Explainable(typeof(ResNet))]
+            [Layer("layer4", "Layer4", 512, 7, 7)]
+            public static partial class ResNet18Layers { }
+        }
+        """;
+
+    [Fact]
+    public void Clean_annotations_have_no_diagnostics()
+    {
+        AnalyzerHarness.Verify("""
+            namespace Demo.Clean;
+
+            [Explainable(typeof(ResNet))]
+            [Layer("layer4", "Layer4", 512, 7, 7)]
+            [Layer("layer4.1.conv2", "Layer4Conv2", ModuleType = typeof(Conv2d))]
+            [Layer("conv1", "Conv1")]
+            [Layer("fc", "Fc", 1000, ModuleType = typeof(Linear))]
+            public static partial class ResNet18Layers { }
+
+            static class Use
+            {
+                static void Run(object model)
+                {
+                    Stub.Explain(model).At(Demo.Net.Layers.Conv2).Neuron(5, 1, -2);
+                    Stub.Explain(model).At(Demo.Net.Layers.Fc1).Input().Neuron(9);
+                    Stub.Explain(model).At(Demo.Net.Layers.Fc2).Neuron(100, 100);
+                    Stub.Explain(model).At(Demo.Net.Layers.Conv2).Neuron(new long[] { 9, 9 });
+                    Stub.Explain(model).At(ResNet18Layers.Layer4).Neuron(511, 6, 0);
+                }
+            }
+            """, Net, FluentStub);
+    }
+
+    [Fact]
+    public void FA1001_type_not_partial()
+    {
+        AnalyzerHarness.Verify("""
+            [Explainable]
+            public class {|FA1001:Net|} : nn.Module<Tensor, Tensor>
+            {
+                [AttributionLayer(3)] private readonly Linear fc = null!;
+                public Net() : base("Net") { }
+                public override Tensor forward(Tensor x) => x;
+            }
+
+            public static class {|FA1001:Outer|}
+            {
+                [Explainable(typeof(ResNet))]
+                [Layer("fc", "Fc")]
+                public static partial class Inner { }
+            }
+            """);
+    }
+
+    [Fact]
+    public void FA1002_not_a_module()
+    {
+        AnalyzerHarness.Verify("""
+            [Explainable]
+            public partial class Net : nn.Module<Tensor, Tensor>
+            {
+                [AttributionLayer(3)] private readonly int {|FA1002:count|};
+                public Net() : base("Net") { }
+                public override Tensor forward(Tensor x) => x;
+            }
+
+            [Explainable({|FA1002:typeof(string)|})]
+            public static partial class Wrapper { }
+
+            [Explainable(typeof(ResNet))]
+            [Layer("fc", "Fc", {|FA1002:ModuleType = typeof(string)|})]
+            public static partial class ResNetLayers { }
+
+            [{|FA1002:Explainable|}]
+            public partial class NotAModule { }
+            """);
+    }
+
+    [Fact]
+    public void FA1003_duplicate_accessor_names()
+    {
+        AnalyzerHarness.Verify("""
+            [Explainable]
+            public partial class Net : nn.Module<Tensor, Tensor>
+            {
+                [AttributionLayer(3)] private readonly Linear fc = null!;
+                [AttributionLayer(3, {|FA1003:Name = "Fc"|})] private readonly Linear other = null!;
+                [AttributionLayer] private readonly Linear {|FA1003:all|} = null!;
+                [AttributionLayer] private readonly Linear {|FA1003:layers|} = null!;
+                public Net() : base("Net") { }
+                public override Tensor forward(Tensor x) => x;
+            }
+
+            [Explainable(typeof(ResNet))]
+            [Layer("layer3", "Deep")]
+            [Layer("layer4", {|FA1003:"Deep"|})]
+            [Layer("fc", {|FA1003:"Helper"|})]
+            [Layer("conv1", {|FA1003:"ResNetLayers"|})]
+            public static partial class ResNetLayers
+            {
+                public static int Helper => 1;
+            }
+            """);
+    }
+
+    [Fact]
+    public void FA1004_path_not_found_through_fields()
+    {
+        AnalyzerHarness.Verify("""
+            public class Head : nn.Module<Tensor, Tensor>
+            {
+                private readonly Linear fc1 = null!;
+                [TorchSharp.Utils.ComponentName(Name = "out")] private readonly Linear fc2 = null!;
+                public Head() : base("Head") { }
+                public override Tensor forward(Tensor x) => x;
+            }
+
+            [Explainable]
+            [Layer("head.fc1", "HeadFc1")]
+            [Layer("head.out", "HeadOut")]
+            [Layer({|FA1004:"head.fc2"|}, "HeadFc2")]
+            [Layer({|FA1004:"body.fc1"|}, "BodyFc1")]
+            [Layer({|FA1004:"head.fc1.weight"|}, "HeadFc1Weight")]
+            [Layer("blocks.7.conv", "Block7")]
+            [Layer("any.thing", "Any")]
+            public partial class Net : nn.Module<Tensor, Tensor>
+            {
+                private readonly Head head = new();
+                private readonly Sequential blocks = null!;
+                private readonly nn.Module<Tensor, Tensor> any = null!;
+                public Net() : base("Net") { }
+                public override Tensor forward(Tensor x) => x;
+            }
+
+            [Explainable(typeof(ResNet))]
+            [Layer("layer4.1.conv2", "Layer4Conv2")]
+            [Layer({|FA1004:"layer5"|}, "Layer5")]
+            [Layer("fc.weight", "FcWeight")] // fc is declared as Module<Tensor, Tensor>: not checkable
+            public static partial class ResNetLayers { }
+            """);
+    }
+
+    [Fact]
+    public void FA1004_message_lists_the_existing_children()
+    {
+        var diagnostic = Assert.Single(AnalyzerHarness.Run("""
+            [Explainable(typeof(ResNet))]
+            [Layer("layer5", "Layer5")]
+            public static partial class ResNetLayers { }
+            """));
+        Assert.Equal("FA1004", diagnostic.Id);
+        Assert.Equal(DiagnosticSeverity.Warning, diagnostic.Severity);
+        Assert.Equal(
+            "Module path 'layer5' does not exist on 'TorchSharp.Modules.ResNet': 'TorchSharp.Modules.ResNet' has no child module 'layer5' " +
+            "(its child modules: conv1, bn1, relu, maxpool, layer1, layer2, layer3, layer4, avgpool, flatten, fc)",
+            diagnostic.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public void FA1005_neuron_index_out_of_range()
+    {
+        AnalyzerHarness.Verify("""
+            static class Use
+            {
+                const int Channel = 6;
+
+                static void Run(object model)
+                {
+                    Stub.Explain(model).At(Demo.Net.Layers.Conv2).Neuron({|FA1005:Channel|}, 1, 1);
+                    Stub.Explain(model).At(Demo.Net.Layers.Conv2).Neuron(0, {|FA1005:2|}, {|FA1005:-3|});
+                    Stub.Explain(model).At(Demo.Net.Layers.Fc1).Input().Neuron({|FA1005:10L|});
+                    Demo.Net.Layers.Fc1.Neuron({|FA1005:12|});
+                    Stub.Explain(model).At(Demo.ResNet18Layers.Layer4).Neuron({|FA1005:512|}, 0, 0);
+                }
+            }
+            """, Net, FluentStub);
+    }
+
+    [Fact]
+    public void FA1006_wrong_number_of_neuron_indices()
+    {
+        AnalyzerHarness.Verify("""
+            static class Use
+            {
+                static void Run(object model, int i)
+                {
+                    Stub.Explain(model).At(Demo.Net.Layers.Conv2).Neuron{|FA1006:(3, 1)|};
+                    Stub.Explain(model).At(Demo.Net.Layers.Fc1).Neuron{|FA1006:(i, 0)|};
+                }
+            }
+            """, Net, FluentStub);
+    }
+
+    [Fact]
+    public void FA1007_non_positive_dimension()
+    {
+        AnalyzerHarness.Verify("""
+            [Explainable]
+            public partial class Net : nn.Module<Tensor, Tensor>
+            {
+                [AttributionLayer(6, {|FA1007:0|}, {|FA1007:-2|})] private readonly Conv2d conv = null!;
+                public Net() : base("Net") { }
+                public override Tensor forward(Tensor x) => x;
+            }
+
+            [Explainable(typeof(ResNet))]
+            [Layer("fc", "Fc", {|FA1007:0|})]
+            [Layer("layer4", "Layer4", new long[] { 512, {|FA1007:0|}, 7 })]
+            public static partial class ResNetLayers { }
+            """);
+    }
+
+    [Fact]
+    public void FA1008_rank_above_four()
+    {
+        AnalyzerHarness.Verify("""
+            [Explainable]
+            public partial class Net : nn.Module<Tensor, Tensor>
+            {
+                [{|FA1008:AttributionLayer(1, 2, 3, 4, 5)|}] private readonly Conv3d conv = null!;
+                public Net() : base("Net") { }
+                public override Tensor forward(Tensor x) => x;
+            }
+            """);
+    }
+
+    [Fact]
+    public void FA1009_invalid_path()
+    {
+        AnalyzerHarness.Verify("""
+            [Explainable(typeof(ResNet))]
+            [Layer({|FA1009:""|}, "Root")]
+            [Layer({|FA1009:"layer4..conv1"|}, "Gap")]
+            [Layer({|FA1009:"layer4. conv1"|}, "Space")]
+            [Layer({|FA1009:".fc"|}, "Leading")]
+            public static partial class ResNetLayers { }
+            """);
+    }
+
+    [Fact]
+    public void FA1010_invalid_accessor_name()
+    {
+        AnalyzerHarness.Verify("""
+            [Explainable]
+            public partial class Net : nn.Module<Tensor, Tensor>
+            {
+                [AttributionLayer({|FA1010:Name = "1st"|})] private readonly Linear first = null!;
+                [AttributionLayer] private readonly Linear {|FA1010:_1|} = null!;
+                public Net() : base("Net") { }
+                public override Tensor forward(Tensor x) => x;
+            }
+
+            [Explainable(typeof(ResNet))]
+            [Layer("fc", {|FA1010:"class"|})]
+            [Layer("layer4", {|FA1010:"layer 4"|})]
+            public static partial class ResNetLayers { }
+            """);
+    }
+
+    [Fact]
+    public void FA1011_attribute_ignored()
+    {
+        AnalyzerHarness.Verify("""
+            public class Plain : nn.Module<Tensor, Tensor>
+            {
+                [{|FA1011:AttributionLayer|}] private readonly Linear fc = null!;
+                public Plain() : base("Plain") { }
+                public override Tensor forward(Tensor x) => x;
+            }
+
+            [{|FA1011:Layer("fc", "Fc")|}]
+            public static class NotExplainable { }
+
+            [Explainable(typeof(ResNet))]
+            public static partial class Wrapper
+            {
+                [{|FA1011:AttributionLayer|}] private static readonly Linear fc = null!;
+            }
+            """);
+    }
+
+    [Fact]
+    public void Every_descriptor_has_a_unique_id_help_text_and_link()
+    {
+        var descriptors = new FluentAttrib.Generators.Diagnostics.LayerAnalyzer().SupportedDiagnostics;
+        Assert.Equal(11, descriptors.Length);
+        Assert.Equal(descriptors.Length, descriptors.Select(d => d.Id).Distinct().Count());
+        Assert.All(descriptors, d =>
+        {
+            Assert.Matches("^FA1[0-9]{3}$", d.Id);
+            Assert.False(string.IsNullOrWhiteSpace(d.Description.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            Assert.EndsWith("#" + d.Id.ToLowerInvariant(), d.HelpLinkUri, StringComparison.Ordinal);
+        });
+    }
+}

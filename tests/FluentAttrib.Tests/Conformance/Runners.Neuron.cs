@@ -1,0 +1,59 @@
+using System.Text.Json;
+
+namespace FluentAttrib.Tests.Conformance;
+
+public static partial class Runners
+{
+    /// <summary>The neuron step of a case: layer path, neuron_selector (int or tuple of ints and slices), input flag.</summary>
+    private static NeuronExplainer NeuronOf(CaseFile c, ModelBuilder.Built m)
+    {
+        Layer layer = c.Constructor.GetProperty("layer").GetString()!;
+        var step = c.Flag("attribute_to_neuron_input") ? m.Explainer.AtInputOf(layer) : m.Explainer.At(layer);
+        var selector = c.Kw("neuron_selector");
+        NeuronAxis[] axes = selector.ValueKind == JsonValueKind.Number
+            ? [selector.GetInt64()]
+            : selector.GetProperty("tuple").EnumerateArray().Select(AxisOf).ToArray();
+        var neuron = step.Neuron(axes);
+        return c.Has("target") ? neuron.For(c.Target()) : neuron;
+    }
+
+    private static NeuronAxis AxisOf(JsonElement e)
+    {
+        if (e.ValueKind == JsonValueKind.Number) return e.GetInt64();
+        var s = e.GetProperty("slice").EnumerateArray().Select(x => x.ValueKind == JsonValueKind.Null ? (long?)null : x.GetInt64()).ToArray();
+        return NeuronAxis.Slice(s[0], s[1], s[2] ?? 1);
+    }
+
+    [CaptumAlgorithm("NeuronGradient")]
+    public static CaseResult NeuronGradient(CaseFile c, ModelBuilder.Built? m) =>
+        CaseResult.From(NeuronOf(c, m!).With(FluentAttrib.NeuronGradient.Default).Attribute(c.Inputs()));
+
+    [CaptumAlgorithm("NeuronIntegratedGradients")]
+    public static CaseResult NeuronIntegratedGradients(CaseFile c, ModelBuilder.Built? m)
+    {
+        var nig = FluentAttrib.NeuronIntegratedGradients.Default.Method(c.Quadrature() ?? Quadrature.GaussLegendre)
+            .WithSteps(c.Int("n_steps", 50)).MultiplyByInputs(c.CtorFlag("multiply_by_inputs", true));
+        if (c.Baselines() is { } b) nig = nig.Baseline(b);
+        if (c.Has("internal_batch_size")) nig = nig.InternalBatchSize(c.Kw("internal_batch_size").GetInt32());
+        return CaseResult.From(NeuronOf(c, m!).With(nig).Attribute(c.Inputs()));
+    }
+
+    [CaptumAlgorithm("NeuronConductance")]
+    public static CaseResult NeuronConductance(CaseFile c, ModelBuilder.Built? m)
+    {
+        var nc = FluentAttrib.NeuronConductance.Default.Method(c.Quadrature() ?? Quadrature.RiemannTrapezoid)
+            .WithSteps(c.Int("n_steps", 50)).MultiplyByInputs(c.CtorFlag("multiply_by_inputs", true));
+        if (c.Baselines() is { } b) nc = nc.Baseline(b);
+        if (c.Has("internal_batch_size")) nc = nc.InternalBatchSize(c.Kw("internal_batch_size").GetInt32());
+        return CaseResult.From(NeuronOf(c, m!).With(nc).Attribute(c.Inputs()));
+    }
+
+    [CaptumAlgorithm("NeuronFeatureAblation")]
+    public static CaseResult NeuronFeatureAblation(CaseFile c, ModelBuilder.Built? m)
+    {
+        var nfa = FluentAttrib.NeuronFeatureAblation.Default.PerturbationsPerEval(c.Int("perturbations_per_eval", 1));
+        if (c.FeatureMask() is { } mask) nfa = nfa.Mask(mask);
+        if (c.Baselines() is { } b) nfa = nfa.Baseline(b);
+        return CaseResult.From(NeuronOf(c, m!).With(nfa).Attribute(c.Inputs()));
+    }
+}
