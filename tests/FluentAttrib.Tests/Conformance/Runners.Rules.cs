@@ -81,3 +81,74 @@ public static partial class Runners
     public static CaseResult LayerwiseRelevance(CaseFile c, ModelBuilder.Built? m) =>
         CaseResult.From(m!.Explainer.For(c.Target()).With(LrpOf(c)).Attribute(c.Inputs()));
 }
+
+public static partial class Runners
+{
+    [CaptumAlgorithm("LayerDeepLift")]
+    public static CaseResult LayerDeepLift(CaseFile c, ModelBuilder.Built? m)
+    {
+        var ldl = FluentAttrib.LayerDeepLift.Default.MultiplyByInputs(c.CtorFlag("multiply_by_inputs", true)).WithDelta(c.Flag("return_convergence_delta"));
+        if (c.Baselines() is { } b) ldl = ldl.Baseline(b);
+        return CaseResult.From(LayerOf(c, m!).With(ldl).Attribute(c.Inputs()));
+    }
+
+    [CaptumAlgorithm("LayerDeepLiftShap")]
+    public static CaseResult LayerDeepLiftShap(CaseFile c, ModelBuilder.Built? m)
+    {
+        var ldls = FluentAttrib.LayerDeepLiftShap.Baselines(DistributionOf(c.Kw("baselines")))
+            .MultiplyByInputs(c.CtorFlag("multiply_by_inputs", true)).WithDelta(c.Flag("return_convergence_delta"));
+        return CaseResult.From(LayerOf(c, m!).With(ldls).Attribute(c.Inputs()));
+    }
+
+    [CaptumAlgorithm("LayerLRP")]
+    public static CaseResult LayerLrp(CaseFile c, ModelBuilder.Built? m)
+    {
+        var llrp = FluentAttrib.LayerLrp.Default.WithDelta(c.Flag("return_convergence_delta"));
+        if (c.Constructor.TryGetProperty("layer_rules", out var rules) && rules.ValueKind == JsonValueKind.Object)
+            foreach (var r in rules.EnumerateObject())
+                llrp = llrp.Rule(r.Name, LrpRuleOf(r.Value));
+        return CaseResult.From(LayerOf(c, m!).With(llrp).Attribute(c.Inputs()));
+    }
+
+    [CaptumAlgorithm("NeuronDeepLift")]
+    public static CaseResult NeuronDeepLift(CaseFile c, ModelBuilder.Built? m)
+    {
+        var ndl = FluentAttrib.NeuronDeepLift.Default.MultiplyByInputs(c.CtorFlag("multiply_by_inputs", true));
+        if (c.Baselines() is { } b) ndl = ndl.Baseline(b);
+        return CaseResult.From(NeuronOf(c, m!).With(ndl).Attribute(c.Inputs()));
+    }
+
+    [CaptumAlgorithm("NeuronDeepLiftShap")]
+    public static CaseResult NeuronDeepLiftShap(CaseFile c, ModelBuilder.Built? m) =>
+        CaseResult.From(NeuronOf(c, m!).With(FluentAttrib.NeuronDeepLiftShap.Baselines(DistributionOf(c.Kw("baselines")))
+            .MultiplyByInputs(c.CtorFlag("multiply_by_inputs", true))).Attribute(c.Inputs()));
+
+    [CaptumAlgorithm("NeuronGuidedBackprop")]
+    public static CaseResult NeuronGuidedBackprop(CaseFile c, ModelBuilder.Built? m) =>
+        CaseResult.From(NeuronOf(c, m!).With(FluentAttrib.NeuronGuidedBackprop.Default).Attribute(c.Inputs()));
+
+    [CaptumAlgorithm("NeuronDeconvolution")]
+    public static CaseResult NeuronDeconvolution(CaseFile c, ModelBuilder.Built? m) =>
+        CaseResult.From(NeuronOf(c, m!).With(FluentAttrib.NeuronDeconvolution.Default).Attribute(c.Inputs()));
+}
+
+public static partial class Runners
+{
+    [CaptumAlgorithm("GuidedGradCam")]
+    public static CaseResult GuidedGradCam(CaseFile c, ModelBuilder.Built? m)
+    {
+        var ggc = FluentAttrib.GuidedGradCam.At(c.Constructor.GetProperty("layer").GetString()!).AtLayerInput(c.Flag("attribute_to_layer_input"));
+        if (c.Has("interpolate_mode"))
+            ggc = ggc.Interpolation(c.Kw("interpolate_mode").GetString() switch
+            {
+                "nearest" => InterpolationMode.Nearest,
+                "linear" => InterpolationMode.Linear,
+                "bilinear" => InterpolationMode.Bilinear,
+                "bicubic" => InterpolationMode.Bicubic,
+                "trilinear" => InterpolationMode.Trilinear,
+                "area" => InterpolationMode.Area,
+                var other => throw new NotSupportedException("interpolate_mode " + other),
+            });
+        return CaseResult.From(m!.Explainer.For(c.Target()).With(ggc).Attribute(c.Inputs()));
+    }
+}

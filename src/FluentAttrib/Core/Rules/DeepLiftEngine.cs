@@ -9,9 +9,12 @@ internal static class DeepLiftEngine
     /// <summary>Settings every DeepLift-style method has.</summary>
     internal readonly record struct Options(double Eps, bool CaptumQuirks, bool UnsupportedAsLinear);
 
-    /// <summary>Hooks DeepLift's rules onto the model's supported nonlinearities.</summary>
+    /// <summary>
+    /// Hooks DeepLift's rules onto the model's supported nonlinearities, except <paramref name="exclude"/> (Captum's
+    /// layer DeepLift leaves the layer itself alone when attributing to its output).
+    /// </summary>
     /// <exception cref="ArgumentException">The model is not a module, applies activations functionally where we can see it, or has a nonlinearity without a rule.</exception>
-    public static RuleSession Open(AttributionContext ctx, string method, Options options)
+    public static RuleSession Open(AttributionContext ctx, string method, Options options, nn.Module? exclude = null)
     {
         var model = ctx.Forward.Module ?? throw new ArgumentException(
             $"{method} puts rules on the model's nonlinear modules, so it needs the model itself: use Explain(module) rather than Explain(function).",
@@ -32,7 +35,7 @@ internal static class DeepLiftEngine
         try
         {
             foreach (var (module, _) in tree.Modules)
-                if (DeepLiftRule.For(module, options.Eps, options.CaptumQuirks) is { } rule)
+                if (!ReferenceEquals(module, exclude) && DeepLiftRule.For(module, options.Eps, options.CaptumQuirks) is { } rule)
                     session.Attach(module, rule);
             return session;
         }

@@ -14,6 +14,12 @@ internal sealed class LrpLayerRule(LrpRule spec) : GradientRule
 {
     public LrpRule Spec { get; } = spec;
 
+    /// <summary>Observes the relevance reaching the layer's output (Captum's <c>relevance_output</c>, before the division).</summary>
+    public Action<Tensor>? OutputRelevanceObserved { get; set; }
+
+    /// <summary>Observes the relevance leaving through input <c>i</c> (Captum's <c>relevance_input</c>).</summary>
+    public Action<int, Tensor>? InputRelevanceObserved { get; set; }
+
     public override bool IsCaptumBackwardHook => false;
     public override bool NeedsInputs => true;
     public override bool NeedsOutput => true;
@@ -24,6 +30,7 @@ internal sealed class LrpLayerRule(LrpRule spec) : GradientRule
 
     public override Tensor OutputGradient(RuleCall call, Tensor gradient)
     {
+        OutputRelevanceObserved?.Invoke(gradient);
         var z = call.Output!;
         var sign = z.sign();
         sign = where(sign == 0, ones_like(sign), sign);
@@ -31,6 +38,13 @@ internal sealed class LrpLayerRule(LrpRule spec) : GradientRule
     }
 
     public override Tensor InputGradient(RuleCall call, int index, Tensor gradient)
+    {
+        var relevance = InputRelevance(call, index, gradient);
+        InputRelevanceObserved?.Invoke(index, relevance);
+        return relevance;
+    }
+
+    private Tensor InputRelevance(RuleCall call, int index, Tensor gradient)
     {
         if (Spec.Kind != LrpRuleKind.Identity) return gradient * call.Inputs[index];
         var relevance = call.GradOutput!;

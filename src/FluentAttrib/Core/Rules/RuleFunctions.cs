@@ -32,6 +32,9 @@ internal sealed class RuleInputFunction : autograd.SingleTensorFunction<RuleInpu
                 producer.GradOutput = call.Keep(g);
                 producer.GradOutputPinned = true;
             }
+            // Captum: when no gradient reached the module output (e.g. a neuron selected at the module's input),
+            // its backward hook changes nothing.
+            if (call.Rule.IsCaptumBackwardHook && call.Rule.NeedsGradOutput && call.GradOutput is null) return g;
             return call.Rule.InputGradient(call, index, g);
         }), null!, null!];
     }

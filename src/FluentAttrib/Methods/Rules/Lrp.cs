@@ -82,15 +82,19 @@ public sealed record Lrp : AttributionMethod
     };
 
     /// <summary>Hooks a rule onto every leaf of the model; throws naming the first layer without one.</summary>
-    internal RuleSession Open(AttributionContext ctx)
+    internal RuleSession Open(AttributionContext ctx) => Open(ctx, Name, LayerRules, TypeRules);
+
+    /// <inheritdoc cref="Open(AttributionContext)" />
+    internal static RuleSession Open(AttributionContext ctx, string method, ImmutableDictionary<string, LrpRule> layerRules,
+        ImmutableDictionary<Type, LrpRule> typeRules)
     {
         var model = ctx.Forward.Module ?? throw new ArgumentException(
-            "LRP puts rules on the model's layers, so it needs the model itself: use Explain(module) rather than Explain(function).", "model");
+            $"{method} puts rules on the model's layers, so it needs the model itself: use Explain(module) rather than Explain(function).", "model");
         var tree = ModuleTree.Of(model);
-        tree.RejectFunctionalActivations(Name);
+        tree.RejectFunctionalActivations(method);
         var leaves = tree.Leaves().ToList();
         var leafSet = leaves.Select(l => l.Module).ToHashSet(ReferenceEqualityComparer.Instance);
-        foreach (var path in LayerRules.Keys.Order(StringComparer.Ordinal))
+        foreach (var path in layerRules.Keys.Order(StringComparer.Ordinal))
         {
             var module = tree.Resolve(new Layer(path), "rules");
             if (!leafSet.Contains(module))
@@ -100,7 +104,7 @@ public sealed record Lrp : AttributionMethod
         var plan = new List<(nn.Module Module, GradientRule Rule)>();
         foreach (var (module, path) in leaves)
         {
-            LrpRule? rule = LayerRules.TryGetValue(path, out var byPath) ? byPath : TypeRules.TryGetValue(module.GetType(), out var byType) ? byType : null;
+            LrpRule? rule = layerRules.TryGetValue(path, out var byPath) ? byPath : typeRules.TryGetValue(module.GetType(), out var byType) ? byType : null;
             bool passThrough = false;
             if (rule is null) (rule, passThrough) = DefaultFor(module);
             if (rule is not null)
@@ -111,12 +115,12 @@ public sealed record Lrp : AttributionMethod
             else if (passThrough) plan.Add((module, LrpPassThroughRule.Instance));
             else
                 throw new ArgumentException(
-                    $"LRP has no rule for layer {ModuleTree.Describe(path, module)}: there is no default rule for {module.GetType().Name}. " +
-                    $"Set one that suits the layer, e.g. Lrp.Default.Rule(\"{path}\", LrpRule.Epsilon()) " +
+                    $"{method} has no rule for layer {ModuleTree.Describe(path, module)}: there is no default rule for {module.GetType().Name}. " +
+                    $"Set one that suits the layer, e.g. {(method == "LRP" ? "Lrp" : "LayerLrp")}.Default.Rule(\"{path}\", LrpRule.Epsilon()) " +
                     "(for a reshape such as Flatten the ε-rule passes relevance through unchanged).",
                     "rules");
         }
-        var session = new RuleSession(tree, Name, reproduceCaptumHookOrder: true);
+        var session = new RuleSession(tree, method, reproduceCaptumHookOrder: true);
         try
         {
             foreach (var (module, rule) in plan) session.Attach(module, rule);
