@@ -7,7 +7,12 @@ using static TorchSharp.torch;
 
 namespace FluentAttrib.Tests.Rules;
 
+/// <summary>Runs alone (after the parallel tests), so the process's RSS reflects this test only.</summary>
+[CollectionDefinition(nameof(RulesMemoryCollection), DisableParallelization = true)]
+public sealed class RulesMemoryCollection;
+
 /// <summary>1,000 rule-based attributions: no tensor outlives a call but its result, and the process stays flat.</summary>
+[Collection(nameof(RulesMemoryCollection))]
 public class RulesMemoryTests(ITestOutputHelper output)
 {
     private static long Rss()
