@@ -75,7 +75,19 @@ public class ExplainableModelTests(ITestOutputHelper output)
         var ex = ExplainableVgg.From(tv);
         Assert.True(ex.BatchNorm);
         Assert.Equal("64,0,128,0,256,256,0,512,512,0,512,512,0", string.Join(",", ex.Configuration));
-        AssertSameFunction(tv, ex, randn(2, 3, 32, 32));
+        var x = randn(2, 3, 32, 32);
+        AssertSameFunction(tv, ex, x);
+
+        // TorchVision's VGG has every ReLU as a module (in place): the rule methods work on it directly and agree.
+        foreach (var method in new AttributionMethod[] { DeepLift.Default.Baseline(0.1), GuidedBackprop.Default, Deconvolution.Default })
+        {
+            using var onTorchVision = Fluent.Explain(tv).For(3).With(method).Attribute(x);
+            using var onExplainable = Fluent.Explain(ex).For(3).With(method).Attribute(x);
+            double diff = (onTorchVision.Value - onExplainable.Value).abs().max().item<float>();
+            double scale = onExplainable.Value.abs().max().item<float>();
+            output.WriteLine($"{method.Name} on TorchVision's VGG vs ExplainableVgg: max |Δ| = {diff:G3} (values up to {scale:G3})");
+            Assert.True(diff <= 1e-5 * Math.Max(scale, 1e-12), method.Name);
+        }
         tv.Dispose();
         ex.Dispose();
     }
