@@ -56,7 +56,7 @@ public sealed class ExplainableResNet : Module<Tensor, Tensor>
             throw new ArgumentException("A ResNet has 4 stages, each with at least one block.", nameof(layers));
         ArgumentOutOfRangeException.ThrowIfLessThan(numClasses, 1);
         Block = block;
-        Layers = [.. layers];
+        StageBlocks = [.. layers];
         int expansion = block == ResNetBlock.Basic ? 1 : 4;
         conv1 = Conv2d(3, 64, kernel_size: 7, stride: 2, padding: 3, bias: false);
         bn1 = BatchNorm2d(64);
@@ -105,8 +105,8 @@ public sealed class ExplainableResNet : Module<Tensor, Tensor>
     /// <summary>The block type.</summary>
     public ResNetBlock Block { get; }
 
-    /// <summary>Blocks per stage.</summary>
-    public IReadOnlyList<int> Layers { get; }
+    /// <summary>Blocks per stage (layer1 … layer4).</summary>
+    public IReadOnlyList<int> StageBlocks { get; }
 
     /// <summary>ResNet-18 (basic blocks, 2-2-2-2).</summary>
     public static ExplainableResNet ResNet18(int numClasses = 1000) => new(ResNetBlock.Basic, [2, 2, 2, 2], numClasses);

@@ -127,6 +127,40 @@ public class RuleMechanismTests
         }
     }
 
+    /// <summary>Blocks the forward pass until released.</summary>
+    private sealed class Gate(ManualResetEventSlim entered, ManualResetEventSlim release) : Module<Tensor, Tensor>("Gate")
+    {
+        public override Tensor forward(Tensor input)
+        {
+            entered.Set();
+            release.Wait(TimeSpan.FromSeconds(30));
+            return input.alias();
+        }
+    }
+
+    [Fact]
+    public async Task Two_rule_based_attributions_cannot_hook_one_model_at_the_same_time()
+    {
+        using var entered = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        var mlp = Mlp();
+        var parts = mlp.named_children().ToDictionary(c => c.name, c => (Module<Tensor, Tensor>)c.module);
+        var model = Sequential(("fc1", parts["fc1"]), ("relu1", parts["relu1"]), ("gate", new Gate(entered, release)), ("fc2", parts["fc2"]));
+        var x = Data(1, ScalarType.Float64, 2, 6);
+        var first = Task.Run(() =>
+        {
+            using var scope = NewDisposeScope();
+            Explain(model).For(0).With(DeepLift.Default).Attribute(x).Dispose();
+        });
+        Assert.True(entered.Wait(TimeSpan.FromSeconds(30)));
+        var e = Assert.Throws<InvalidOperationException>(() => Explain(model).For(0).With(GuidedBackprop.Default).Attribute(x));
+        Assert.Contains("another rule-based attribution (DeepLift)", e.Message);
+        release.Set();
+        await first.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(0, HookCount(model));
+        Explain(model).For(0).With(GuidedBackprop.Default).Attribute(x).Dispose();
+    }
+
     [Fact]
     public void TorchVision_resnet_is_rejected_with_the_explainable_equivalent_named()
     {

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -52,11 +53,21 @@ internal sealed class RuleSession : IDisposable
     private bool _inPass;
     private bool _disposed;
 
+    /// <summary>The session running on each model: hooks are per module, so one model serves one session at a time.</summary>
+    private static readonly ConditionalWeakTable<nn.Module, RuleSession> Active = new();
+
+    /// <summary>Opens a session on <paramref name="tree"/>'s model.</summary>
+    /// <exception cref="InvalidOperationException">Another rule-based attribution is running on the same model.</exception>
     public RuleSession(ModuleTree tree, string method, bool reproduceCaptumHookOrder)
     {
         Tree = tree;
         Method = method;
         ReproduceCaptumHookOrder = reproduceCaptumHookOrder;
+        if (!Active.TryAdd(tree.Root, this))
+            throw new InvalidOperationException(
+                $"{method} cannot run on this model while another rule-based attribution ({(Active.TryGetValue(tree.Root, out var other) ? other.Method : "?")}) " +
+                "is running on it: the rules are hooks on the model's modules, which every caller of the model would see. " +
+                "Run them one after the other, or give each thread its own copy of the model.");
     }
 
     public ModuleTree Tree { get; }
@@ -241,6 +252,7 @@ internal sealed class RuleSession : IDisposable
     {
         if (_disposed) return;
         _disposed = true;
+        if (Active.TryGetValue(Tree.Root, out var current) && ReferenceEquals(current, this)) Active.Remove(Tree.Root);
         List<Exception>? errors = null;
         foreach (var remove in _removers)
         {
