@@ -10,6 +10,7 @@ namespace FluentAttrib.Generators
         public const string LayerAttribute = "FluentAttrib.LayerAttribute";
         public const string Layer1 = "FluentAttrib.Layer`1";
         public const string Layer2 = "FluentAttrib.Layer`2";
+        public const string NeuronAxis = "FluentAttrib.NeuronAxis";
         public const string Module = "TorchSharp.torch+nn+Module";
         public const string ComponentNameAttribute = "TorchSharp.Utils.ComponentNameAttribute";
 
@@ -21,7 +22,8 @@ namespace FluentAttrib.Generators
     internal sealed class KnownSymbols
     {
         private KnownSymbols(INamedTypeSymbol explainable, INamedTypeSymbol attributionLayer, INamedTypeSymbol layerAttribute,
-            INamedTypeSymbol? module, INamedTypeSymbol? componentName, INamedTypeSymbol? layer1, INamedTypeSymbol? layer2)
+            INamedTypeSymbol? module, INamedTypeSymbol? componentName, INamedTypeSymbol? layer1, INamedTypeSymbol? layer2,
+            INamedTypeSymbol? neuronAxis)
         {
             Explainable = explainable;
             AttributionLayer = attributionLayer;
@@ -30,6 +32,7 @@ namespace FluentAttrib.Generators
             ComponentName = componentName;
             Layer1 = layer1;
             Layer2 = layer2;
+            NeuronAxis = neuronAxis;
         }
 
         public INamedTypeSymbol Explainable { get; }
@@ -39,6 +42,7 @@ namespace FluentAttrib.Generators
         public INamedTypeSymbol? ComponentName { get; }
         public INamedTypeSymbol? Layer1 { get; }
         public INamedTypeSymbol? Layer2 { get; }
+        public INamedTypeSymbol? NeuronAxis { get; }
 
         /// <summary>The symbols, or null when the compilation does not reference FluentAttrib.</summary>
         public static KnownSymbols? Create(Compilation compilation)
@@ -51,7 +55,8 @@ namespace FluentAttrib.Generators
                 compilation.GetTypeByMetadataName(KnownNames.Module),
                 compilation.GetTypeByMetadataName(KnownNames.ComponentNameAttribute),
                 compilation.GetTypeByMetadataName(KnownNames.Layer1),
-                compilation.GetTypeByMetadataName(KnownNames.Layer2));
+                compilation.GetTypeByMetadataName(KnownNames.Layer2),
+                compilation.GetTypeByMetadataName(KnownNames.NeuronAxis));
         }
 
         /// <summary>True when <paramref name="type"/> is or derives from <c>nn.Module</c> (a type parameter: through

@@ -3,45 +3,27 @@ namespace FluentAttrib.Generators.Tests;
 /// <summary>Each diagnostic ID at its exact location (markup <c>{|ID:text|}</c>, see <see cref="AnalyzerHarness"/>).</summary>
 public class AnalyzerTests
 {
-    /// <summary>A stand-in for the fluent API: the analyzer recognises <c>.At(handle)…Neuron(…)</c> by shape, not by type.</summary>
-    private const string FluentStub = """
-        public static class Stub
-        {
-            public static Explanation Explain(object model) => new();
-        }
-
-        public sealed class Explanation
-        {
-            public LayerExplanation At(Layer layer) => new();
-        }
-
-        public sealed class LayerExplanation
-        {
-            public LayerExplanation Input() => this;
-            public LayerExplanation Neuron(params long[] index) => this;
-        }
-
-        public static class HandleExtensions
-        {
-            public static Layer Neuron(this Layer layer, params long[] index) => layer;
-        }
-        """;
-
+    /// <summary>
+    /// Annotated models the neuron tests call through the real fluent API (<c>Explain(model).At(handle).Neuron(…)</c>),
+    /// compiled against the real FluentAttrib assembly.
+    /// </summary>
     private const string Net = """
         namespace Demo
         {
             [Explainable]
             public partial class Net : nn.Module<Tensor, Tensor>
             {
-                [AttributionLayer(6, 2, 2)] private readonly Conv2d conv2 = null!;
-                [AttributionLayer(10)] private readonly Linear fc1 = null!;
-                [AttributionLayer] private readonly Linear fc2 = null!;
+                [AttributionLayer] private readonly Conv2d conv1 = null!;
+                [AttributionLayer(12, 11, 11)] private readonly Conv2d conv2 = null!;
+                [AttributionLayer(32, Name = "Hidden")] private readonly Linear fc1 = null!;
+                [AttributionLayer(4, 8)] private readonly Linear tokens = null!;
                 public Net() : base("Net") { }
                 public override Tensor forward(Tensor x) => x;
             }
 
             [Explainable(typeof(ResNet))]
-            [Layer("layer4", "Layer4", 512, 7, 7)]
+            [Layer("layer4", "Layer4", 512, 7, 7, ModuleType = typeof(Sequential))]
+            [Layer("layer4.1.conv2", "Layer4Conv2", ModuleType = typeof(Conv2d))]
             public static partial class ResNet18Layers { }
         }
         """;
@@ -49,28 +31,41 @@ public class AnalyzerTests
     [Fact]
     public void Clean_annotations_have_no_diagnostics()
     {
-        AnalyzerHarness.Verify("""
-            namespace Demo.Clean;
+        AnalyzerHarness.VerifyAgainstRuntime("""
+            using Demo;
+            using static FluentAttrib.Fluent;
 
-            [Explainable(typeof(ResNet))]
-            [Layer("layer4", "Layer4", 512, 7, 7)]
-            [Layer("layer4.1.conv2", "Layer4Conv2", ModuleType = typeof(Conv2d))]
-            [Layer("conv1", "Conv1")]
-            [Layer("fc", "Fc", 1000, ModuleType = typeof(Linear))]
-            public static partial class ResNet18Layers { }
+            namespace Demo.Clean
+            {
+                [Explainable(typeof(ResNet))]
+                [Layer("layer4", "Layer4", 512, 7, 7)]
+                [Layer("layer4.1.conv2", "Layer4Conv2", ModuleType = typeof(Conv2d))]
+                [Layer("conv1", "Conv1")]
+                [Layer("fc", "Fc", 1000, ModuleType = typeof(Linear))]
+                public static partial class ResNet18Layers { }
+            }
 
             static class Use
             {
-                static void Run(object model)
+                static void Run(Net net, ResNet resnet, long i)
                 {
-                    Stub.Explain(model).At(Demo.Net.Layers.Conv2).Neuron(5, 1, -2);
-                    Stub.Explain(model).At(Demo.Net.Layers.Fc1).Input().Neuron(9);
-                    Stub.Explain(model).At(Demo.Net.Layers.Fc2).Neuron(100, 100);
-                    Stub.Explain(model).At(Demo.Net.Layers.Conv2).Neuron(new long[] { 9, 9 });
-                    Stub.Explain(model).At(ResNet18Layers.Layer4).Neuron(511, 6, 0);
+                    Explain(net).At(Net.Layers.Conv2).Neuron(11, 10, -11);
+                    Explain(net).At(Net.Layers.Conv2).For(3).Neuron(^1, ^11, 0);
+                    Explain(net).At(Net.Layers.Conv2).Neuron(0..2, .., 10..20);          // slices clamp, as in Python
+                    Explain(net).At(Net.Layers.Conv2).Neuron(^2.., 1..^1, NeuronAxis.Slice(null, 12, 5));
+                    Explain(net).At(Net.Layers.Conv2).Neuron(i, i + 1, 12 - i);          // not constant
+                    Explain(net).At(Net.Layers.Conv2).Neuron(v => v[.., 0, 1, 1]);       // a selector function
+                    Explain(net).At(Net.Layers.Conv2).Untyped.Neuron(new NeuronAxis[] { 11, 10, 10 });
+                    Explain(net).AtInputOf(Net.Layers.Conv2).Neuron(5, 20, 20);          // the input's shape is not declared
+                    Explain(net).At(Net.Layers.Conv1).Neuron(100, 100, 100);             // no declared shape
+                    Explain(net).At(Net.Layers.Hidden).Neuron(31);
+                    Explain(net).At(Net.Layers.Tokens).Neuron(3, NeuronAxis.At(-8));
+                    Explain(resnet).For(208).At(ResNet18Layers.Layer4).Neuron(511, 6, 0);
+                    Explain(resnet).At(Demo.Clean.ResNet18Layers.Fc).Neuron(999);
+                    Explain(resnet).At(ResNet18Layers.Layer4Conv2).Neuron(9999, 0);      // no declared shape
                 }
             }
-            """, Net, FluentStub);
+            """, Net);
     }
 
     [Fact]
@@ -201,36 +196,89 @@ public class AnalyzerTests
     [Fact]
     public void FA1005_neuron_index_out_of_range()
     {
-        AnalyzerHarness.Verify("""
+        AnalyzerHarness.VerifyAgainstRuntime("""
+            using Demo;
+            using static FluentAttrib.Fluent;
+
             static class Use
             {
-                const int Channel = 6;
+                const int Channel = 12;
 
-                static void Run(object model)
+                static void Run(Net net, ResNet resnet, Target target)
                 {
-                    Stub.Explain(model).At(Demo.Net.Layers.Conv2).Neuron({|FA1005:Channel|}, 1, 1);
-                    Stub.Explain(model).At(Demo.Net.Layers.Conv2).Neuron(0, {|FA1005:2|}, {|FA1005:-3|});
-                    Stub.Explain(model).At(Demo.Net.Layers.Fc1).Input().Neuron({|FA1005:10L|});
-                    Demo.Net.Layers.Fc1.Neuron({|FA1005:12|});
-                    Stub.Explain(model).At(Demo.ResNet18Layers.Layer4).Neuron({|FA1005:512|}, 0, 0);
+                    // The typed form: one NeuronExtensions.Neuron overload per rank.
+                    Explain(net).At(Net.Layers.Conv2).Neuron({|FA1005:12|}, 1, 1);
+                    Explain(net).At(Net.Layers.Conv2).For(target).Neuron({|FA1005:Channel|}, 1, {|FA1005:-12|});
+                    Explain(net).For(target).At(Net.Layers.Conv2).Neuron(0, {|FA1005:11L|}, (1));
+                    Explain(resnet).For(208).At(ResNet18Layers.Layer4).Neuron({|FA1005:512|}, 0, 0);
+                    Explain(net).At(Net.Layers.Hidden).Neuron({|FA1005:32|});
+                    Explain(net).At(Net.Layers.Tokens).Neuron({|FA1005:NeuronAxis.At(4)|}, {|FA1005:NeuronAxis.FromIndex(^9)|});
+
+                    // The untyped params overload, reached with a typed handle.
+                    Explain(net).At((Layer)Net.Layers.Conv2).Neuron({|FA1005:12|}, 1, 1);
+                    Explain(net).At(Net.Layers.Conv2).Untyped.Neuron(1, {|FA1005:-12|}, 1);
+                    Explain(net).At(Net.Layers.Conv2).For(target).Untyped.Neuron(new NeuronAxis[] { 1, 1, {|FA1005:11 + 1|} });
+                    Explain(net).At(Net.Layers.Conv2).Untyped.Neuron([{|FA1005:12|}, 1, 1]);
+
+                    // From-end indices and slices: out of range only when they select nothing.
+                    Explain(net).At(Net.Layers.Conv2).Neuron({|FA1005:^13|}, {|FA1005:^0|}, 0);
+                    Explain(net).At(Net.Layers.Conv2).Neuron({|FA1005:12..|}, {|FA1005:5..5|}, {|FA1005:^0..|});
+                    Explain(net).At(Net.Layers.Conv2).Neuron({|FA1005:..0|}, {|FA1005:^1..^1|}, {|FA1005:NeuronAxis.Slice(20, null)|});
+                    Explain(net).At((Layer)Net.Layers.Conv2).Neuron({|FA1005:20..30|}, 0..2, 0);
                 }
             }
-            """, Net, FluentStub);
+            """, Net);
     }
 
     [Fact]
     public void FA1006_wrong_number_of_neuron_indices()
     {
-        AnalyzerHarness.Verify("""
+        AnalyzerHarness.VerifyAgainstRuntime("""
+            using Demo;
+            using static FluentAttrib.Fluent;
+
             static class Use
             {
-                static void Run(object model, int i)
+                static void Run(Net net, int i)
                 {
-                    Stub.Explain(model).At(Demo.Net.Layers.Conv2).Neuron{|FA1006:(3, 1)|};
-                    Stub.Explain(model).At(Demo.Net.Layers.Fc1).Neuron{|FA1006:(i, 0)|};
+                    // The typed form does not compile with the wrong arity; the analyzer says why.
+                    Explain(net).At(Net.Layers.Conv2).{|CS1501:Neuron|}{|FA1006:(3, 1)|};
+                    Explain(net).At(Net.Layers.Hidden).{|CS1501:Neuron|}{|FA1006:(i, 0)|};
+                    Explain(net).At(Net.Layers.Conv2).Neuron{|FA1006:({|CS1503:5|})|};
+
+                    // The untyped params overload compiles: the analyzer catches it.
+                    Explain(net).At((Layer)Net.Layers.Conv2).Neuron{|FA1006:(3, 1)|};
+                    Explain(net).At(Net.Layers.Conv2).Untyped.Neuron{|FA1006:(0..2, 1, 1, 0)|};
+                    Explain(net).At(Net.Layers.Conv2).Untyped.Neuron{|FA1006:(new NeuronAxis[] { 3, 1 })|};
+                    Explain(net).At(Net.Layers.Conv2).Untyped.Neuron{|FA1006:([3])|};
                 }
             }
-            """, Net, FluentStub);
+            """, Net);
+    }
+
+    [Fact]
+    public void FA1005_and_FA1006_messages_show_the_index_as_written_and_the_count_needed()
+    {
+        var diagnostics = AnalyzerHarness.Run("""
+            using Demo;
+            using static FluentAttrib.Fluent;
+
+            static class Use
+            {
+                static void Run(Net net)
+                {
+                    Explain(net).At(Net.Layers.Conv2).Neuron(11 + 1, ^0, 11..);
+                    Explain(net).At((Layer)Net.Layers.Hidden).Neuron(1, 2);
+                }
+            }
+            """, Net).Select(d => d.GetMessage(System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        Assert.Equal(
+        [
+            "Neuron index 12 is out of range for dimension 0 of layer 'Conv2', whose declared shape is (12, 11, 11)",
+            "Neuron index ^0 is out of range for dimension 1 of layer 'Conv2', whose declared shape is (12, 11, 11); ^0 is past the end of a dimension",
+            "Neuron index 11.. is out of range for dimension 2 of layer 'Conv2', whose declared shape is (12, 11, 11); a slice must select at least one position",
+            "Layer 'Hidden' declares shape (32), so a neuron needs 1 index, not 2",
+        ], diagnostics);
     }
 
     [Fact]

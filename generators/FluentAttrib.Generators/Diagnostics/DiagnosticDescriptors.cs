@@ -39,13 +39,13 @@ namespace FluentAttrib.Generators.Diagnostics
 
         public static readonly DiagnosticDescriptor NeuronIndexOutOfRange = Create(
             "FA1005", "Neuron index out of range",
-            "Neuron index {0} is out of range for dimension {1} of layer '{2}', whose declared shape is ({3})",
+            "Neuron index {0} is out of range for dimension {1} of layer '{2}', whose declared shape is ({3}){4}",
             DiagnosticSeverity.Error,
-            "A constant neuron index must lie in [-size, size) of its dimension of the layer's declared output shape (without batch).");
+            "A constant neuron index must lie in [-size, size) of its dimension of the layer's declared output shape (without batch); ^k counts from the end (1 <= k <= size). A constant slice (0..2, ^2.., NeuronAxis.Slice) is clamped to the dimension as in Python, and must select at least one position.");
 
         public static readonly DiagnosticDescriptor NeuronArity = Create(
             "FA1006", "Wrong number of neuron indices",
-            "Layer '{0}' declares shape ({1}), so a neuron needs {2} indices, not {3}",
+            "Layer '{0}' declares shape ({1}), so a neuron needs {2}, not {3}",
             DiagnosticSeverity.Error,
             "A neuron of a layer with a declared output shape is selected by one index (or slice) per dimension of that shape.");
 

@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Concurrent;
 using System.Collections.Immutable;
-using System.Globalization;
 using System.Linq;
 using FluentAttrib.Generators.Model;
 using FluentAttrib.Generators.Parsing;
@@ -15,13 +14,16 @@ namespace FluentAttrib.Generators.Diagnostics
     /// <summary>
     /// Reports mistakes in FluentAttrib's layer annotations (see <see cref="DiagnosticDescriptors"/>) and constant
     /// neuron indices that do not fit a layer's declared shape, at call sites such as
-    /// <c>Explain(model).At(Net.Layers.Conv2).Neuron(3, 1, 1)</c>.
+    /// <c>Explain(model).At(Net.Layers.Conv2).Neuron(3, 1, 1)</c> (typed) or
+    /// <c>Explain(model).At(Net.Layers.Conv2).Untyped.Neuron(3, 1, 1)</c> (the params overload).
     /// </summary>
     [DiagnosticAnalyzer(LanguageNames.CSharp)]
     public sealed class LayerAnalyzer : DiagnosticAnalyzer
     {
         private const string NeuronMethod = "Neuron";
         private const string AtMethod = "At";
+        private const string ForMethod = "For";
+        private const string UntypedProperty = "Untyped";
 
         /// <inheritdoc />
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(
@@ -100,39 +102,33 @@ namespace FluentAttrib.Generators.Diagnostics
         {
             var invocation = (InvocationExpressionSyntax)context.Node;
             if (invocation.Expression is not MemberAccessExpressionSyntax { Name.Identifier.ValueText: NeuronMethod } access) return;
-            var arguments = invocation.ArgumentList.Arguments;
-            if (arguments.Count == 0) return;
+            if (known.NeuronAxis is null || invocation.ArgumentList.Arguments.Count == 0) return;
             if (FindHandle(access.Expression) is not { } handle) return;
             var model = context.SemanticModel;
             var layer = FindLayer(model.GetSymbolInfo(handle, context.CancellationToken).Symbol as IPropertySymbol, known, specs, context);
             if (layer is null || layer.Shape.Count == 0) return;
+            if (NeuronArguments.Read(invocation, model, known.NeuronAxis, context.CancellationToken) is not { } indices) return;
 
             string shape = string.Join(", ", layer.Shape);
-            bool indexPerArgument = arguments.All(a => a.NameColon is null &&
-                model.GetTypeInfo(a.Expression, context.CancellationToken).Type is not (IArrayTypeSymbol or { IsTupleType: true }));
-            if (indexPerArgument && arguments.Count != layer.Shape.Count)
+            if (indices.Count != layer.Shape.Count)
             {
                 context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.NeuronArity, invocation.ArgumentList.GetLocation(),
-                    layer.Name, shape, layer.Shape.Count, arguments.Count));
+                    layer.Name, shape, layer.Shape.Count == 1 ? "1 index" : $"{layer.Shape.Count} indices", indices.Count));
                 return;
             }
-            if (!indexPerArgument) return;
-
-            for (int i = 0; i < arguments.Count; i++)
+            for (int i = 0; i < indices.Count; i++)
             {
-                var constant = model.GetConstantValue(arguments[i].Expression, context.CancellationToken);
-                if (!constant.HasValue || constant.Value is not (int or long or short or sbyte or byte or ushort or uint)) continue;
-                long index = Convert.ToInt64(constant.Value, CultureInfo.InvariantCulture);
-                long size = layer.Shape[i];
-                if (index < -size || index >= size)
-                    context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.NeuronIndexOutOfRange, arguments[i].GetLocation(),
-                        index, i, layer.Name, shape));
+                if (NeuronArguments.Problem(indices[i], layer.Shape[i], known.NeuronAxis) is not { } problem) continue;
+                context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.NeuronIndexOutOfRange, indices[i]!.Syntax.GetLocation(),
+                    problem.Index, i, layer.Name, shape, problem.Reason));
             }
         }
 
         /// <summary>
-        /// The layer handle a <c>Neuron(…)</c> call is about: the argument of the nearest <c>At(…)</c> in the fluent
-        /// chain (<c>Explain(m).At(Net.Layers.Conv2).Neuron(…)</c>), or the receiver itself (<c>Net.Layers.Conv2.Neuron(…)</c>).
+        /// The layer handle a <c>Neuron(…)</c> call is about: the argument of the <c>At(…)</c> that starts the layer
+        /// step (<c>Explain(m).At(Net.Layers.Conv2).Neuron(…)</c>), through <c>.For(…)</c> and <c>.Untyped</c>, with casts
+        /// removed (<c>At((Layer)Net.Layers.Conv2)</c> takes the untyped overload but names the same layer). Null for
+        /// <c>AtInputOf</c> (a declared shape is the layer's output shape) and for anything else.
         /// </summary>
         private static ExpressionSyntax? FindHandle(ExpressionSyntax receiver)
         {
@@ -144,13 +140,44 @@ namespace FluentAttrib.Generators.Diagnostics
                     case ParenthesizedExpressionSyntax parenthesized:
                         expression = parenthesized.Expression;
                         continue;
-                    case InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax access } call:
-                        if (access.Name.Identifier.ValueText == AtMethod)
-                            return call.ArgumentList.Arguments.Count > 0 ? call.ArgumentList.Arguments[0].Expression : null;
-                        expression = access.Expression;
+                    case MemberAccessExpressionSyntax { Name.Identifier.ValueText: UntypedProperty } untyped:
+                        expression = untyped.Expression;
                         continue;
-                    case InvocationExpressionSyntax:
+                    case InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax access } call:
+                        switch (access.Name.Identifier.ValueText)
+                        {
+                            case AtMethod:
+                                return call.ArgumentList.Arguments.Count == 1 ? WithoutCasts(call.ArgumentList.Arguments[0].Expression) : null;
+                            case ForMethod:
+                                expression = access.Expression;
+                                continue;
+                            default:
+                                return null;
+                        }
+                    default:
                         return null;
+                }
+            }
+        }
+
+        private static ExpressionSyntax WithoutCasts(ExpressionSyntax expression)
+        {
+            while (true)
+            {
+                switch (expression)
+                {
+                    case ParenthesizedExpressionSyntax parenthesized:
+                        expression = parenthesized.Expression;
+                        continue;
+                    case CastExpressionSyntax cast:
+                        expression = cast.Expression;
+                        continue;
+                    case BinaryExpressionSyntax binary when binary.IsKind(SyntaxKind.AsExpression):
+                        expression = binary.Left;
+                        continue;
+                    case PostfixUnaryExpressionSyntax bang when bang.IsKind(SyntaxKind.SuppressNullableWarningExpression):
+                        expression = bang.Operand;
+                        continue;
                     default:
                         return expression;
                 }

@@ -9,11 +9,19 @@ namespace FluentAttrib.Generators.Tests.Infrastructure;
 /// <summary>
 /// Runs <see cref="LayerAnalyzer"/> the way a build does (after the generator, so generated accessors exist) and
 /// compares its diagnostics with markup in the source: <c>{|FA1001:Net|}</c> expects FA1001 exactly on <c>Net</c>.
-/// Only FA diagnostics are compared; compiler diagnostics are not (the stubs of the fluent API need not bind).
+/// Only FA diagnostics are compared, unless <see cref="VerifyAgainstRuntime"/> asks for compiler errors too.
 /// </summary>
 internal static class AnalyzerHarness
 {
-    public static void Verify(string markup, params string[] otherSources)
+    public static void Verify(string markup, params string[] otherSources) => Verify(markup, compilerErrors: false, otherSources);
+
+    /// <summary>
+    /// As <see cref="Verify(string, string[])"/>, for sources that call the real fluent API: compiler errors are
+    /// compared too (markup <c>{|CS7036:…|}</c>), so the call shapes under test are known to bind as written.
+    /// </summary>
+    public static void VerifyAgainstRuntime(string markup, params string[] otherSources) => Verify(markup, compilerErrors: true, otherSources);
+
+    private static void Verify(string markup, bool compilerErrors, string[] otherSources)
     {
         var (source, expected) = ParseMarkup(markup);
         var (output, _) = TestCompilation.RunGenerator(TestCompilation.Create(otherSources.Prepend(source).ToArray()));
@@ -21,6 +29,8 @@ internal static class AnalyzerHarness
         var actual = output.WithAnalyzers(analyzers).GetAnalyzerDiagnosticsAsync().GetAwaiter().GetResult()
             .Where(d => d.Id.StartsWith("FA", StringComparison.Ordinal))
             .ToList();
+        if (compilerErrors)
+            actual.AddRange(output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error));
 
         var actualKeys = actual.Where(d => d.Location.SourceTree?.FilePath == "Source0.cs")
             .Select(d => (d.Id, d.Location.SourceSpan)).OrderBy(k => k.SourceSpan.Start).ThenBy(k => k.Id).ToList();
@@ -52,24 +62,30 @@ internal static class AnalyzerHarness
         return $"({line.Line + 1},{line.Character + 1}) '{text.ToString(span)}'";
     }
 
+    /// <summary>Removes the markup <c>{|ID:text|}</c> (which may nest) and returns the spans it marked.</summary>
     private static (string Source, List<(string Id, TextSpan Span)> Expected) ParseMarkup(string markup)
     {
         var source = new StringBuilder();
         var expected = new List<(string, TextSpan)>();
+        var open = new Stack<(string Id, int Start)>();
         int i = 0;
         while (i < markup.Length)
         {
-            int open = markup.IndexOf("{|", i, StringComparison.Ordinal);
-            if (open < 0) { source.Append(markup, i, markup.Length - i); break; }
-            source.Append(markup, i, open - i);
-            int colon = markup.IndexOf(':', open);
-            int close = markup.IndexOf("|}", colon, StringComparison.Ordinal);
-            string id = markup.Substring(open + 2, colon - open - 2);
-            string content = markup.Substring(colon + 1, close - colon - 1);
-            expected.Add((id, new TextSpan(source.Length, content.Length)));
-            source.Append(content);
-            i = close + 2;
+            if (string.CompareOrdinal(markup, i, "{|", 0, 2) == 0)
+            {
+                int colon = markup.IndexOf(':', i);
+                open.Push((markup.Substring(i + 2, colon - i - 2), source.Length));
+                i = colon + 1;
+            }
+            else if (open.Count > 0 && string.CompareOrdinal(markup, i, "|}", 0, 2) == 0)
+            {
+                var (id, start) = open.Pop();
+                expected.Add((id, new TextSpan(start, source.Length - start)));
+                i += 2;
+            }
+            else source.Append(markup[i++]);
         }
+        if (open.Count > 0) throw new ArgumentException("Unclosed markup {|" + open.Peek().Id + ":", nameof(markup));
         return (source.ToString(), expected);
     }
 }

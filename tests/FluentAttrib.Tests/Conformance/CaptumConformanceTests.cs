@@ -39,7 +39,7 @@ public class CaptumConformanceTests
         }
     }
 
-    private static void AssertClose(Tensor expected, Tensor actual, CaseFile c, string what)
+    internal static void AssertClose(Tensor expected, Tensor actual, CaseFile c, string what)
     {
         Assert.True(expected.shape.SequenceEqual(actual.shape),
             $"{what}: shape ({string.Join(",", actual.shape)}) but Captum gives ({string.Join(",", expected.shape)})");

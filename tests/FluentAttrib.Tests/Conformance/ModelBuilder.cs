@@ -37,6 +37,16 @@ public static class ModelBuilder
         }
         else throw new NotSupportedException("model kind " + kind);
 
+        LoadParameters(module, spec);
+        return new Built(module, explainer, forward);
+    }
+
+    /// <summary>
+    /// Loads the spec's parameters into <paramref name="module"/> (converted to float64; every parameter name must
+    /// match) and sets eval mode. For models written in C# with the spec's architecture, e.g. an [Explainable] class.
+    /// </summary>
+    public static T LoadParameters<T>(T module, JsonElement spec) where T : Module
+    {
         module.to(ScalarType.Float64);
         var state = new Dictionary<string, Tensor>();
         foreach (var p in spec.GetProperty("parameters").EnumerateObject()) state[p.Name] = CaseFile.TensorOf(p.Value);
@@ -44,7 +54,7 @@ public static class ModelBuilder
         if (missing.Count > 0 || unexpected.Count > 0)
             throw new InvalidOperationException($"state dict mismatch: missing {string.Join(",", missing)}; unexpected {string.Join(",", unexpected)}");
         module.eval();
-        return new Built(module, explainer, forward);
+        return module;
     }
 
     private static Sequential Sequential(JsonElement layers)

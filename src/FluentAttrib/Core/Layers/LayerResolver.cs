@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-using System.Runtime.CompilerServices;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -23,20 +21,16 @@ internal sealed class ResolvedLayer
 
 /// <summary>
 /// Resolves dotted module paths by walking <c>named_children</c> (TorchSharp has no <c>get_submodule</c>). A path is
-/// validated once per (model, path): later lookups come from a cache that lives as long as the model.
+/// resolved and validated once, when the layer step is built (<c>Explain(model).At(layer)</c>), never per forward pass;
+/// the resolved module is kept by that step. It is not cached per model: a walk costs one lookup per path segment,
+/// and a cache would go stale when a child is replaced (<c>register_module(name, null)</c>, then a new module), hooking
+/// a module that no longer runs.
 /// </summary>
 internal static class LayerResolver
 {
-    private static readonly ConditionalWeakTable<nn.Module, ConcurrentDictionary<string, nn.Module>> Cache = new();
-
     public static ResolvedLayer Resolve(nn.Module model, Layer layer)
     {
-        var perModel = Cache.GetValue(model, _ => new ConcurrentDictionary<string, nn.Module>(StringComparer.Ordinal));
-        if (!perModel.TryGetValue(layer.Path, out var module))
-        {
-            module = Walk(model, layer);
-            perModel.TryAdd(layer.Path, module);
-        }
+        var module = Walk(model, layer);
         if (module is not nn.Module<Tensor, Tensor> typed)
             throw new NotSupportedException(
                 $"Layer '{layer}' is a {module.GetType().Name}; layer attribution hooks need a module that maps one tensor to one tensor (nn.Module<Tensor, Tensor>).");
