@@ -24,6 +24,9 @@ public static partial class Runners
             case "IntegratedGradients":
                 var ig = IntegratedGradientsOf(c);
                 return multiply is { } mul ? ig.MultiplyByInputs(mul) : ig;
+            case "DeepLift":
+                var dl = DeepLiftOf(c);
+                return multiply is { } dlMul ? dl.MultiplyByInputs(dlMul) : dl;
             case "Lime":
                 return LimeOf(c);
             case "KernelShap":

@@ -1,0 +1,20 @@
+using FluentAttrib.Core.Layers;
+
+namespace FluentAttrib;
+
+/// <summary>
+/// Deconvolution of one neuron of a layer (see <see cref="Deconvolution"/>): the neuron's gradient with respect to the
+/// inputs, every ReLU module passing back relu(its output gradient). Captum's <c>NeuronDeconvolution</c>.
+/// </summary>
+public sealed record NeuronDeconvolution : NeuronAttributionMethod
+{
+    private NeuronDeconvolution() { }
+
+    /// <summary>The method (it has no settings).</summary>
+    public static NeuronDeconvolution Default { get; } = new();
+
+    /// <inheritdoc />
+    public override string Name => nameof(NeuronDeconvolution);
+
+    internal override Attribution Attribute(NeuronContext context) => ModifiedReluNeuron.Attribute(context, Name, useGradOutput: true, Result);
+}
