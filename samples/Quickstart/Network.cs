@@ -5,21 +5,28 @@ using static TorchSharp.torch;
 namespace Quickstart;
 
 /// <summary>
-/// The network the sample explains: ML.NET's ImageNet-pretrained ResNet18 backbone (imported from its ONNX file
-/// into TorchVision's ResNet, stages [2,2,2,3]) with the sample's fitted head as its <c>fc</c> layer, plus the
-/// preprocessing that turns RGB 0–255 into its input.
+/// The network the sample explains: ML.NET's ImageNet-pretrained ResNet18 backbone (imported from its ONNX file,
+/// stages [2,2,2,3]) with the sample's fitted head as its <c>fc</c> layer, as an <see cref="ExplainableResNet"/>
+/// (TorchVision's architecture and state-dict names, every ReLU and residual addition a module, so the rule-based
+/// methods work on it too), plus the preprocessing that turns RGB 0–255 into its input.
 /// </summary>
-internal sealed class Network : IDisposable
+internal sealed class Network : IClassifier
 {
-    private Network(TorchSharp.Modules.ResNet model, ResNetPreprocess preprocess, Head head)
+    private Network(ExplainableResNet model, ResNetPreprocess preprocess, Head head)
     {
         Model = model;
         Preprocess = preprocess;
         Head = head;
     }
 
-    /// <summary>TorchVision's ResNet: preprocessed image in, one logit per head class out.</summary>
-    public TorchSharp.Modules.ResNet Model { get; }
+    /// <summary>The ResNet: preprocessed image in, one logit per head class out.</summary>
+    public ExplainableResNet Model { get; }
+
+    nn.Module<Tensor, Tensor> IClassifier.Model => Model;
+
+    public string Description =>
+        "ImageNet-pretrained ResNet18 backbone (ML.NET's ONNX file, imported into TorchSharp) with a linear head " +
+        $"fitted by this sample on {string.Join(" / ", Head.Classes)} (see `fit-head`)";
 
     public ResNetPreprocess Preprocess { get; }
 
@@ -30,31 +37,30 @@ internal sealed class Network : IDisposable
     /// <summary>Imports the backbone and puts <paramref name="head"/> on it.</summary>
     public static Network Load(Head head)
     {
-        var model = PretrainedResNet18.Create(head.Classes.Count);
-        var preprocess = PretrainedResNet18.LoadPreprocess();
-        head.LoadInto(model.named_children().Single(c => c.name == "fc").module);
+        using var imported = PretrainedResNet18.Create(head.Classes.Count);
+        head.LoadInto(imported.named_children().Single(c => c.name == "fc").module);
+        var model = ExplainableResNet.From(imported);
         model.eval();
-        return new Network(model, preprocess, head);
+        return new Network(model, PretrainedResNet18.LoadPreprocess(), head);
     }
 
     /// <summary>The network input for planar RGB 0–255.</summary>
     public Tensor Input(Tensor rgb) => Preprocess.call(rgb);
 
-    /// <summary>Class probabilities for planar RGB 0–255, one row per image.</summary>
-    public Tensor Probabilities(Tensor rgb)
-    {
-        using var _ = no_grad();
-        using var scope = NewDisposeScope();
-        return Model.call(Input(rgb)).softmax(1).MoveToOuterDisposeScope();
-    }
+    /// <summary>The head's class names are the animals themselves.</summary>
+    public string? AnimalOf(int k) => Classes[k] is "dog" or "cat" ? Classes[k] : null;
 
-    /// <summary>layer4's activation and the pooled features for planar RGB 0–255.</summary>
+    /// <summary>layer4's activation and the pooled features (what <c>fc</c> reads) for planar RGB 0–255.</summary>
     public (Tensor Layer4, Tensor Pooled) Features(Tensor rgb)
     {
         using var _ = no_grad();
         using var scope = NewDisposeScope();
-        var (layer4, pooled) = ResNets.Features(Model, Input(rgb));
-        return (layer4.MoveToOuterDisposeScope(), pooled.MoveToOuterDisposeScope());
+        var children = Model.named_children().ToDictionary(c => c.name, c => (nn.Module<Tensor, Tensor>)c.module);
+        Tensor x = Input(rgb);
+        foreach (var name in new[] { "conv1", "bn1", "relu", "maxpool", "layer1", "layer2", "layer3", "layer4" })
+            x = children[name].call(x);
+        var pooled = children["avgpool"].call(x).flatten(1);
+        return (x.MoveToOuterDisposeScope(), pooled.MoveToOuterDisposeScope());
     }
 
     public void Dispose()

@@ -12,9 +12,6 @@ internal sealed class Photo : IDisposable
     /// <summary>Height of every picture the network sees, and the side of the square training crops.</summary>
     public const int Size = 224;
 
-    /// <summary>Widest picture kept whole: two 224×224 photos side by side.</summary>
-    public const int MaxWidth = 2 * Size;
-
     private Photo(SKBitmap picture, Tensor rgb)
     {
         Picture = picture;
@@ -28,28 +25,40 @@ internal sealed class Photo : IDisposable
     public Tensor Rgb { get; }
 
     /// <summary>
-    /// Decodes <paramref name="path"/> (JPEG, PNG or WebP), scales it to 224 px high and crops its width to at most
-    /// 448 px around the centre (so a portrait photo becomes a centred 224×224 square, and two photos side by side
-    /// stay whole).
+    /// Decodes <paramref name="path"/> (JPEG, PNG or WebP), scales it to <paramref name="height"/> px high (224 by
+    /// default) and crops its width to at most twice that around the centre (so a portrait photo becomes a centred
+    /// square, and two photos side by side stay whole).
     /// </summary>
     /// <exception cref="FileNotFoundException">There is no file at <paramref name="path"/>.</exception>
     /// <exception cref="InvalidDataException">The file is not an image SkiaSharp can decode.</exception>
-    public static Photo Load(string path)
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="height"/> is below 32 (one layer4 cell).</exception>
+    public static Photo Load(string path, int height = Size)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(height, 32);
         using var decoded = Decode(path);
-        float scale = Math.Max((float)Size / decoded.Height, (float)Size / decoded.Width);
-        int width = Math.Clamp((int)Math.Round(decoded.Width * scale), Size, MaxWidth);
-        // The part of the source that lands in a Size-high, width-wide picture.
-        float sourceWidth = width / scale, sourceHeight = Size / scale;
+        float scale = Math.Max((float)height / decoded.Height, (float)height / decoded.Width);
+        int width = Math.Clamp((int)Math.Round(decoded.Width * scale), height, 2 * height);
+        // The part of the source that lands in a height-high, width-wide picture.
+        float sourceWidth = width / scale, sourceHeight = height / scale;
         var source = SKRect.Create((decoded.Width - sourceWidth) / 2, (decoded.Height - sourceHeight) / 2, sourceWidth, sourceHeight);
-        return FromRegion(decoded, source, width, Size, flip: false);
+        return FromRegion(decoded, source, width, height, flip: false);
     }
 
     /// <summary>Decodes an image file.</summary>
+    /// <exception cref="FileNotFoundException">There is no file at <paramref name="path"/>.</exception>
+    /// <exception cref="IOException">The file cannot be read.</exception>
+    /// <exception cref="UnauthorizedAccessException">The file may not be read.</exception>
+    /// <exception cref="InvalidDataException">The file is empty or not an image SkiaSharp can decode.</exception>
     public static SKBitmap Decode(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"There is no file {path}.", path);
-        return SKBitmap.Decode(path) ?? throw new InvalidDataException($"{path} is not an image that SkiaSharp can decode.");
+        byte[] bytes = File.ReadAllBytes(path);
+        if (bytes.Length == 0) throw new InvalidDataException($"{path} is empty.");
+        // SKBitmap.Decode(byte[]) throws ArgumentNullException when no codec recognises the bytes: ask for one first.
+        using var data = SKData.CreateCopy(bytes);
+        using var codec = SKCodec.Create(data);
+        return (codec is null ? null : SKBitmap.Decode(codec))
+            ?? throw new InvalidDataException($"{path} is not an image that SkiaSharp can decode (JPEG, PNG, WebP, ...).");
     }
 
     /// <summary>Draws <paramref name="source"/> of <paramref name="image"/> into a <paramref name="width"/>×<paramref name="height"/> picture.</summary>
