@@ -34,7 +34,8 @@ internal static class Cli
                            saved by torch.save(resnet18(weights="IMAGENET1K_V1").state_dict(), FILE)
           --steps N        Integrated Gradients steps per SmoothGrad sample (default: 16)
           --samples N      SmoothGrad samples (default: 4)
-          --size PX        height the photo is scaled to (default: 224; at most twice as wide, centre-cropped)
+          --size PX        height the photo is scaled to, 64 or more (default: 224; at most twice as wide,
+                           centre-cropped)
           --svg            also write each figure as SVG
           --help           show this text
 
@@ -105,7 +106,8 @@ internal static class Cli
         var clock = Stopwatch.StartNew();
         using IClassifier network = options.Weights is null ? Network.Load(head!) : ImageNetResNet18.Load(options.Weights, classes);
         stdout.WriteLine($"Model: {network.Description} (loaded in {clock.Elapsed.TotalSeconds:F1} s)");
-        stdout.WriteLine($"Image: {options.Image} ({photo.Picture.Width}×{photo.Picture.Height} as the network sees it)");
+        string shown = options.Image == Options.DefaultImage ? "images/dog_cat.jpg (the sample's default)" : options.Image;
+        stdout.WriteLine($"Image: {shown} ({photo.Picture.Width}×{photo.Picture.Height} as the network sees it)");
 
         var top = network.Top(photo.Rgb, Math.Min(5, classes.Count));
         stdout.WriteLine("Top predictions:");
@@ -205,7 +207,9 @@ internal static class Cli
 /// <summary>The explain command's options.</summary>
 internal sealed record Options
 {
-    public string Image { get; init; } = Path.Combine(AppContext.BaseDirectory, "images", "dog_cat.jpg");
+    public static string DefaultImage => Path.Combine(AppContext.BaseDirectory, "images", "dog_cat.jpg");
+
+    public string Image { get; init; } = DefaultImage;
     public string Out { get; init; } = "out";
     public string Head { get; init; } = Path.Combine(AppContext.BaseDirectory, "head.bin");
     public string? Weights { get; init; }
@@ -244,7 +248,7 @@ internal sealed record Options
                 "--target" => o with { Targets = SplitTargets(Value()) },
                 "--steps" => o with { Steps = Number(1, 1000) },
                 "--samples" => o with { Samples = Number(1, 1000) },
-                "--size" => o with { Size = Number(32, 2048) },
+                "--size" => o with { Size = Number(64, 2048) }, // at least Occlusion's 45-px window and two layer4 cells
                 "--svg" => o with { Svg = true },
                 _ => throw new UsageException($"Unknown option '{option}'."),
             };

@@ -44,6 +44,7 @@ public sealed class CliTests(ITestOutputHelper output) : IDisposable
         Assert.Equal("", stderr);
         Assert.Contains("Top predictions:", stdout);
         Assert.Matches(@"\d+\.\d %\s+0\s+dog", stdout);
+        Assert.Contains("Image: images/dog_cat.jpg (the sample's default) (192×96 as the network sees it)", stdout);
         // A progress line per long method and class (only finished lines when not on a terminal).
         Assert.Equal(2, CountLines(stdout, "Occlusion        [##############################]"));
         Assert.Equal(2, CountLines(stdout, "NoiseTunnel      [##############################] 2/2"));
@@ -249,6 +250,7 @@ public sealed class CliTests(ITestOutputHelper output) : IDisposable
     [InlineData("--frobnicate")]
     [InlineData("--steps", "0")]
     [InlineData("--size", "big")]
+    [InlineData("--size", "40")]   // smaller than Occlusion's window
     [InlineData("--image")]
     [InlineData("--head", "h.bin", "--weights", "w.pth")]
     public void A_wrong_command_line_is_a_usage_error(params string[] args)
