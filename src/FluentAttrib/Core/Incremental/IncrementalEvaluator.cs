@@ -1,0 +1,353 @@
+using FluentAttrib.Core.Perturbation;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace FluentAttrib.Core.Incremental;
+
+/// <summary>
+/// Incremental evaluation of perturbed copies of a batch whose perturbations each change one rectangle of the
+/// input (Krypton, Nakandala et al., SIGMOD 2019): the unperturbed batch is run once through the model's
+/// <see cref="ConvGraph"/> keeping every activation; for each perturbation, every node recomputes only the region the
+/// changed rectangle can influence (its projective field), reading the halo it needs from the cached activations of
+/// its inputs, and the tail (global pooling, linear layers, unknown modules) runs on the full last activation with the
+/// recomputed region pasted in. Perturbations are batched: in one pass all copies share, per node, the box size of
+/// the largest region of the pass (boxes are moved inside the map at the edges). Exact up to floating-point
+/// rounding unless a projective-field cap (approximate mode) is set.
+/// </summary>
+internal sealed class IncrementalEvaluator : IDisposable
+{
+    /// <summary>Most perturbed copies per pass when the memory budget chooses.</summary>
+    public const int MaxAutomaticPerPass = 64;
+
+    /// <summary>The incremental path is used when it saves at least this factor of convolution multiply-adds.</summary>
+    public const double MinimumGain = 1.25;
+
+    private readonly ConvGraph _graph;
+    private readonly Region[] _inputRegions;
+    private readonly double? _cap;
+    private readonly long _batch;
+    private readonly Tensor[] _cached;
+    private readonly Dictionary<int, Tensor> _padded = []; // consumer id → its input's cached activation, padded
+
+    private IncrementalEvaluator(ConvGraph graph, Region[] inputRegions, double? cap, Tensor input, int perPass)
+    {
+        _graph = graph;
+        _inputRegions = inputRegions;
+        _cap = cap;
+        _batch = input.shape[0];
+        PerPass = perPass;
+        using var scope = NewDisposeScope();
+        using (no_grad())
+        {
+            _cached = graph.Run(input);
+            foreach (var n in graph.Nodes)
+                if (n.Kind is NodeKind.Conv or NodeKind.MaxPool or NodeKind.AvgPool && (n.Padding[0] > 0 || n.Padding[1] > 0))
+                    _padded[n.Id] = nn.functional.pad(_cached[n.Inputs[0]], [n.Padding[1], n.Padding[1], n.Padding[0], n.Padding[0]],
+                        PaddingModes.Constant, ConvGraph.PadValue(n));
+            UnperturbedOutput = graph.RunTail(_cached[graph.Output]);
+        }
+        // The cache lives until Dispose; the input (node 0) belongs to the caller.
+        _owned = [.. _cached.Skip(1).Where(t => !ReferenceEquals(t, input)), .. _padded.Values, UnperturbedOutput];
+        foreach (var t in _owned.Distinct()) t.DetachFromDisposeScope();
+        _owned = [.. _owned.Distinct()];
+    }
+
+    private readonly Tensor[] _owned;
+
+    /// <summary>Perturbed copies per pass.</summary>
+    public int PerPass { get; }
+
+    /// <summary>The model output of the unperturbed batch computed through the graph.</summary>
+    public Tensor UnperturbedOutput { get; }
+
+    /// <summary>
+    /// An evaluator for <paramref name="regions"/> (the changed input rectangle of each perturbation, in the input's
+    /// H × W coordinates) when the context's model is understood and the plan saves at least
+    /// <see cref="MinimumGain"/>× of the convolution work; otherwise null (use plain evaluation). Checks the graph
+    /// against the model on the unperturbed batch and returns null if they differ.
+    /// </summary>
+    public static IncrementalEvaluator? TryCreate(AttributionContext ctx, Region[] regions, double? fieldCap, int? requestedPerPass,
+        double minimumGain = MinimumGain)
+    {
+        if (ctx.Forward.Module is not nn.Module<Tensor, Tensor> model || ctx.Forward.Arity is not null) return null;
+        if (ctx.Inputs.Length != 1 || ctx.AdditionalArgs.Length != 0) return null;
+        var input = ctx.Inputs[0];
+        if (input.dim() != 4 || !input.is_floating_point()) return null;
+        var graph = ConvGraph.Analyze(model);
+        if (graph is null || !graph.InferShapes(input.shape[1..])) return null;
+
+        int perPass = requestedPerPass ?? ChoosePerPass(graph, regions, fieldCap, input, ctx.MemoryBudgetBytes ?? BatchPlanner.DefaultBudgetBytes());
+        var cost = Cost(graph, regions, fieldCap, perPass);
+        if (cost.Full < minimumGain * cost.Planned) return null;
+
+        var evaluator = new IncrementalEvaluator(graph, regions, fieldCap, input, perPass);
+        using var scope = NewDisposeScope();
+        Tensor reference;
+        using (no_grad()) reference = ctx.Forward.Invoke(ctx.Inputs, ctx.AdditionalArgs);
+        var mine = evaluator.UnperturbedOutput;
+        if (!reference.shape.SequenceEqual(mine.shape) || reference.dtype != mine.dtype
+            || !reference.allclose(mine, rtol: 1e-3, atol: 1e-4 * Math.Max(1.0, reference.abs().max().to(ScalarType.Float64).item<double>())))
+        {
+            evaluator.Dispose();
+            return null; // the model does not compute what its structure says (e.g. a hook changes an output)
+        }
+        return evaluator;
+    }
+
+    /// <summary>
+    /// Convolution multiply-adds of plain evaluation (<c>Full</c>), of the exact projective fields (<c>Exact</c>,
+    /// the limit of any incremental scheme) and of this evaluator's boxes with <paramref name="perPass"/> copies per
+    /// pass (<c>Planned</c>), summed over all perturbations, for one example.
+    /// </summary>
+    public static (double Full, double Exact, double Planned) Cost(ConvGraph graph, Region[] regions, double? fieldCap, int perPass)
+    {
+        double full = 0, exact = 0, planned = 0;
+        long fullPer = graph.Nodes.Where(n => n.Kind == NodeKind.Conv).Sum(n => n.Shape[1] * n.Shape[2] * n.MacsPerPosition);
+        for (int start = 0; start < regions.Length; start += perPass)
+        {
+            int k = Math.Min(perPass, regions.Length - start);
+            var r = Propagate(graph, regions.AsSpan(start, k), fieldCap);
+            foreach (var n in graph.Nodes)
+            {
+                if (n.Kind != NodeKind.Conv) continue;
+                long h = 0, w = 0;
+                for (int j = 0; j < k; j++)
+                {
+                    exact += r[n.Id][j].Area * (double)n.MacsPerPosition;
+                    h = Math.Max(h, r[n.Id][j].Height);
+                    w = Math.Max(w, r[n.Id][j].Width);
+                }
+                planned += (double)k * h * w * n.MacsPerPosition;
+            }
+            full += (double)k * fullPer;
+        }
+        return (full, exact, planned);
+    }
+
+    /// <summary>The region each node recomputes, per perturbation: <c>[node][perturbation]</c>.</summary>
+    public static Region[][] Propagate(ConvGraph graph, ReadOnlySpan<Region> inputRegions, double? fieldCap)
+    {
+        int k = inputRegions.Length;
+        var result = new Region[graph.Nodes.Count][];
+        foreach (var n in graph.Nodes)
+        {
+            var r = new Region[k];
+            long[] size = n.Shape[1..];
+            for (int j = 0; j < k; j++)
+            {
+                var region = n.Kind switch
+                {
+                    NodeKind.Input => Clip(inputRegions[j], size),
+                    NodeKind.Pointwise => result[n.Inputs[0]][j],
+                    NodeKind.Add => result[n.Inputs[0]][j].Union(result[n.Inputs[1]][j]),
+                    _ => result[n.Inputs[0]][j].Through([n.Span(0), n.Span(1)], n.Stride, n.Padding, size),
+                };
+                if (fieldCap is { } c && n.Kind is not (NodeKind.Input or NodeKind.Pointwise)) region = region.Capped(c, size[0], size[1]);
+                r[j] = region;
+            }
+            result[n.Id] = r;
+        }
+        return result;
+    }
+
+    private static Region Clip(Region r, long[] size) =>
+        r.IsEmpty ? Region.Empty : new Region(Math.Max(0, r.Y0), Math.Min(size[0], r.Y1), Math.Max(0, r.X0), Math.Min(size[1], r.X1)) is var c && c.IsEmpty ? Region.Empty : c;
+
+    private static int ChoosePerPass(ConvGraph graph, Region[] regions, double? cap, Tensor input, long budget)
+    {
+        // Bytes of one copy: the largest box of every node, counted twice (the box and the halo read around it).
+        var r = Propagate(graph, regions, cap);
+        long elements = 0;
+        foreach (var n in graph.Nodes)
+        {
+            long h = 0, w = 0;
+            foreach (var region in r[n.Id])
+            {
+                h = Math.Max(h, region.Height);
+                w = Math.Max(w, region.Width);
+            }
+            elements += 2 * n.Shape[0] * h * w;
+        }
+        var last = graph.Nodes[graph.Output].Shape;
+        elements += 2 * last[0] * last[1] * last[2];
+        long bytes = Math.Max(1, elements * input.element_size() * input.shape[0]) + (64 << 10);
+        return (int)Math.Clamp(budget / bytes, 1, MaxAutomaticPerPass);
+    }
+
+    /// <summary>
+    /// The model output of perturbations <c>[start, start + k)</c>: <paramref name="perturbed"/> holds the perturbed
+    /// inputs (k·B, C, H, W), copy after copy; only the changed region of each copy is read.
+    /// </summary>
+    public Tensor Forward(int start, int k, Tensor perturbed) => Forward(_inputRegions.AsSpan(start, k), perturbed, _cap);
+
+    /// <summary>
+    /// Per example, the largest absolute difference between <paramref name="outputs"/> (total, B), computed with the
+    /// projective-field cap, and the exact outputs of a sample of up to <see cref="PerPass"/> perturbations spread
+    /// evenly over 1 … total − 1, evaluated again without the cap. Shape (B), float64.
+    /// </summary>
+    public Tensor SampledError(AttributionContext ctx, Tensor outputs, PerturbedBatch build, int total)
+    {
+        int m = Math.Min(PerPass, total - 1);
+        if (m < 1) return zeros(_batch, dtype: ScalarType.Float64);
+        using var scope = NewDisposeScope();
+        var sample = Enumerable.Range(0, m).Select(i => 1 + (int)((long)i * (total - 1) / m)).Distinct().ToArray();
+        m = sample.Length;
+        var regions = sample.Select(i => _inputRegions[i]).ToArray();
+        Tensor exact;
+        using (no_grad())
+        {
+            var perturbed = cat(sample.Select(i => build(i, 1)[0]).ToArray(), 0);
+            var output = Forward(regions, perturbed, null);
+            exact = TargetSelector.Select(output, ctx.Target.Expand(m, interleave: false)).reshape(m, _batch);
+        }
+        var approximate = outputs.index_select(0, tensor(sample.Select(i => (long)i).ToArray(), device: outputs.device));
+        return (exact.to(ScalarType.Float64) - approximate.to(ScalarType.Float64)).abs().amax([0]).MoveToOuterDisposeScope();
+    }
+
+    private Tensor Forward(ReadOnlySpan<Region> inputRegions, Tensor perturbed, double? cap)
+    {
+        int k = inputRegions.Length;
+        var regions = Propagate(_graph, inputRegions, cap);
+        var nodes = _graph.Nodes;
+        var boxes = new Box?[nodes.Count];
+        var patches = new Tensor?[nodes.Count];
+        foreach (var n in nodes)
+        {
+            var box = Box.Of(regions[n.Id], n.Shape);
+            if (box is null) continue;
+            boxes[n.Id] = box;
+            switch (n.Kind)
+            {
+                case NodeKind.Input:
+                {
+                    var copies = perturbed.view(k, _batch, n.Shape[0], n.Shape[1], n.Shape[2]);
+                    var patch = empty([k, _batch, n.Shape[0], box.H, box.W], dtype: perturbed.dtype, device: perturbed.device);
+                    for (int j = 0; j < k; j++)
+                        patch[j].copy_(copies[j].narrow(2, box.Y[j], box.H).narrow(3, box.X[j], box.W));
+                    patches[n.Id] = patch.view(k * _batch, n.Shape[0], box.H, box.W);
+                    break;
+                }
+                case NodeKind.Pointwise:
+                {
+                    var source = nodes[n.Inputs[0]];
+                    bool owned = source.Consumers == 1 && source.Kind != NodeKind.Input;
+                    patches[n.Id] = _graph.ApplyPointwise(n, patches[source.Id]!, owned);
+                    break;
+                }
+                case NodeKind.Add:
+                    patches[n.Id] = Read(n.Inputs[0], null, box.H, box.W, box.Y, box.X, boxes, patches, k)
+                                    + Read(n.Inputs[1], null, box.H, box.W, box.Y, box.X, boxes, patches, k);
+                    break;
+                default:
+                {
+                    long h = (box.H - 1) * n.Stride[0] + n.Span(0), w = (box.W - 1) * n.Stride[1] + n.Span(1);
+                    var y = box.Y.Select(p => p * n.Stride[0] - n.Padding[0]).ToArray();
+                    var x = box.X.Select(p => p * n.Stride[1] - n.Padding[1]).ToArray();
+                    patches[n.Id] = ConvGraph.Windowed(n, Read(n.Inputs[0], n, h, w, y, x, boxes, patches, k));
+                    break;
+                }
+            }
+        }
+        var output = nodes[_graph.Output];
+        var full = Read(output.Id, null, output.Shape[1], output.Shape[2], new long[k], new long[k], boxes, patches, k);
+        return _graph.RunTail(full);
+    }
+
+    /// <summary>
+    /// For every copy j, the values of node <paramref name="node"/> in rows [y[j], y[j] + h) and columns
+    /// [x[j], x[j] + w) (which may reach into <paramref name="consumer"/>'s padding), (k·B, C, h, w): the cached
+    /// activation with the copy's recomputed box pasted in.
+    /// </summary>
+    private Tensor Read(int node, GraphNode? consumer, long h, long w, long[] y, long[] x, Box?[] boxes, Tensor?[] patches, int k)
+    {
+        var shape = _graph.Nodes[node].Shape;
+        long c = shape[0];
+        var box = boxes[node];
+        var patch = patches[node];
+        if (box is not null && box.H == h && box.W == w && box.Y.AsSpan().SequenceEqual(y) && box.X.AsSpan().SequenceEqual(x))
+            return patch!; // exactly the recomputed box
+        long pt = 0, pl = 0;
+        Tensor cached = _cached[node];
+        if (consumer is not null && _padded.TryGetValue(consumer.Id, out var padded))
+        {
+            cached = padded;
+            pt = consumer.Padding[0];
+            pl = consumer.Padding[1];
+        }
+        Tensor result;
+        if (box is not null && box.H == shape[1] && box.W == shape[2])
+        {
+            // The box is the whole map: pad the recomputed activations themselves.
+            var whole = patch!;
+            if (pt > 0 || pl > 0)
+                whole = nn.functional.pad(whole, [pl, pl, pt, pt], PaddingModes.Constant, ConvGraph.PadValue(consumer!));
+            if (h == whole.shape[2] && w == whole.shape[3] && y.All(v => v == -pt) && x.All(v => v == -pl))
+                return whole;
+            var all = whole.view(k, _batch, c, whole.shape[2], whole.shape[3]);
+            result = empty([k, _batch, c, h, w], dtype: whole.dtype, device: whole.device);
+            for (int j = 0; j < k; j++)
+                result[j].copy_(all[j].narrow(2, y[j] + pt, h).narrow(3, x[j] + pl, w));
+            return result.view(k * _batch, c, h, w);
+        }
+
+        result = empty([k, _batch, c, h, w], dtype: cached.dtype, device: cached.device);
+        for (int j = 0; j < k; j++)
+            result[j].copy_(cached.narrow(2, y[j] + pt, h).narrow(3, x[j] + pl, w));
+        if (box is not null)
+        {
+            var source = patch!.view(k, _batch, c, box.H, box.W);
+            for (int j = 0; j < k; j++)
+            {
+                if (!box.Changed[j]) continue;
+                long y0 = Math.Max(y[j], box.Y[j]), y1 = Math.Min(y[j] + h, box.Y[j] + box.H);
+                long x0 = Math.Max(x[j], box.X[j]), x1 = Math.Min(x[j] + w, box.X[j] + box.W);
+                if (y1 <= y0 || x1 <= x0) continue;
+                result[j].narrow(2, y0 - y[j], y1 - y0).narrow(3, x0 - x[j], x1 - x0)
+                    .copy_(source[j].narrow(2, y0 - box.Y[j], y1 - y0).narrow(3, x0 - box.X[j], x1 - x0));
+            }
+        }
+        return result.view(k * _batch, c, h, w);
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        foreach (var t in _owned) t.Dispose();
+    }
+
+    /// <summary>
+    /// The box a node recomputes in one pass: the same size (the largest region of the pass) for every copy, placed
+    /// over the copy's region and moved inside the map at the edges.
+    /// </summary>
+    private sealed class Box
+    {
+        public required long H { get; init; }
+        public required long W { get; init; }
+        public required long[] Y { get; init; }
+        public required long[] X { get; init; }
+        public required bool[] Changed { get; init; }
+
+        public static Box? Of(Region[] regions, long[] shape)
+        {
+            long h = 0, w = 0;
+            foreach (var r in regions)
+            {
+                h = Math.Max(h, r.Height);
+                w = Math.Max(w, r.Width);
+            }
+            if (h == 0 || w == 0) return null;
+            int k = regions.Length;
+            var y = new long[k];
+            var x = new long[k];
+            var changed = new bool[k];
+            for (int j = 0; j < k; j++)
+            {
+                if (regions[j].IsEmpty) continue;
+                changed[j] = true;
+                y[j] = Math.Clamp(regions[j].Y0, 0, shape[1] - h);
+                x[j] = Math.Clamp(regions[j].X0, 0, shape[2] - w);
+            }
+            return new Box { H = h, W = w, Y = y, X = x, Changed = changed };
+        }
+    }
+}
