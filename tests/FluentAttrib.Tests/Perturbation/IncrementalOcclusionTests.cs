@@ -284,10 +284,16 @@ public class IncrementalOcclusionTests
         model.eval();
         var graph = ConvGraph.Analyze(model)!;
         Assert.True(graph.InferShapes([1, 6, 6]));
-        var cost = IncrementalEvaluator.Cost(graph, [new Region(2, 4, 2, 4), new Region(0, 2, 0, 2)], null, 2);
+        Region[] regions = [new Region(2, 4, 2, 4), new Region(0, 2, 0, 2)];
+        var cost = IncrementalEvaluator.Cost(graph, regions, null, [0, 1], [2]);
         Assert.Equal(2 * 36 * 9, cost.Full);
         Assert.Equal((16 + 9) * 9, cost.Exact); // the corner window's field is clipped to 3×3
         Assert.Equal(2 * 16 * 9, cost.Planned); // one box size per pass
+        // The schedule keeps fields of different sizes apart.
+        var (order, passes) = IncrementalEvaluator.Schedule(graph, regions, null, 2);
+        Assert.Equal([1, 0], order);
+        Assert.Equal([1, 1], passes);
+        Assert.Equal(cost.Exact, IncrementalEvaluator.Cost(graph, regions, null, 2).Planned);
     }
 
     [Fact]
@@ -309,5 +315,71 @@ public class IncrementalOcclusionTests
         Assert.Equal(new long[] { 1 }, error.shape);
         Assert.True(error.item<double>() > 0);
         Assert.Contains("approximate", approximate.Method);
+    }
+
+    private static FeatureAblation Forced(FeatureAblation f) => f with { MinimumIncrementalGain = 0 };
+
+    [Theory]
+    [InlineData(ScalarType.Float32)]
+    [InlineData(ScalarType.Float64)]
+    public void Feature_ablation_with_superpixels_and_irregular_masks_equals_plain(ScalarType dtype)
+    {
+        for (int seed = 0; seed < 6; seed++)
+        {
+            var rng = new Random(seed);
+            long channels = rng.Next(1, 4), height = rng.Next(6, 15), width = rng.Next(6, 15), batch = rng.Next(1, 3);
+            var (model, description) = RandomNet(100 + seed, channels, height, width, dtype);
+            var x = Data(seed + 50, dtype, batch, channels, height, width);
+            Tensor mask;
+            string kind;
+            if (seed % 3 == 0)
+            {
+                long cell = rng.Next(2, 5); // a grid of cell × cell superpixels shared by batch and channels
+                var rows = arange(height).div(cell, rounding_mode: RoundingMode.floor);
+                var cols = arange(width).div(cell, rounding_mode: RoundingMode.floor);
+                mask = (rows.unsqueeze(1) * 100 + cols.unsqueeze(0)).reshape(1, 1, height, width);
+                kind = $"grid {cell}";
+            }
+            else if (seed % 3 == 1)
+            {
+                using var g = new Generator((ulong)seed); // irregular groups, one mask per example and channel
+                mask = randint(0, 7, [batch, channels, height, width], generator: g);
+                kind = "irregular";
+            }
+            else
+            {
+                mask = arange(height * width).reshape(1, 1, height, width).div(5, rounding_mode: RoundingMode.floor); // row-major runs
+                kind = "runs";
+            }
+            var ablation = FeatureAblation.Default.Mask(mask).Baseline(0.25);
+            if (rng.Next(2) == 0) ablation = ablation.PerturbationsPerEval(rng.Next(1, 6));
+            using var plain = Explain(model).For(1).With(ablation.Incremental(false)).Attribute(x);
+            using var incremental = Explain(model).For(1).With(Forced(ablation)).Attribute(x);
+            string what = $"seed {seed}: {description}; input {batch}×{channels}×{height}×{width}, mask {kind}";
+            try
+            {
+                if (dtype == ScalarType.Float64) AssertClose(plain.Value, incremental.Value, atol: 1e-11, rtol: 1e-9);
+                else AssertClose(plain.Value, incremental.Value, atol: 2e-5, rtol: 1e-4);
+            }
+            catch (Exception e)
+            {
+                throw new Xunit.Sdk.XunitException(what + ": " + e.Message);
+            }
+        }
+    }
+
+    [Fact]
+    public void Feature_regions_are_the_bounding_rectangles_of_the_groups()
+    {
+        var x = zeros(2, 3, 4, 5);
+        var mask = tensor(new long[] { 0, 0, 1, 1, 1, 0, 0, 1, 1, 1, 2, 2, 2, 1, 1, 2, 2, 2, 2, 2 }).reshape(1, 1, 4, 5);
+        using var scope = NewDisposeScope();
+        var groups = FluentAttrib.Core.Perturbation.FeatureGroups.Of(FeatureMask.PerInput(mask), [x]);
+        var regions = FeatureAblation.Regions(groups, x);
+        Assert.Equal(new[] { Region.Empty, new Region(0, 2, 0, 2), new Region(0, 3, 2, 5), new Region(2, 4, 0, 5) }, regions);
+        // Without a mask every scalar is a feature: 1 × 1 rectangles, channel after channel.
+        var single = FeatureAblation.Regions(FluentAttrib.Core.Perturbation.FeatureGroups.Of(null, [x]), x);
+        Assert.Equal(1 + 3 * 4 * 5, single.Length);
+        Assert.Equal(new Region(1, 2, 3, 4), single[1 + 20 + 8]);
     }
 }

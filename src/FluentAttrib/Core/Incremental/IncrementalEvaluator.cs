@@ -29,13 +29,15 @@ internal sealed class IncrementalEvaluator : IDisposable
     private readonly Tensor[] _cached;
     private readonly Dictionary<int, Tensor> _padded = []; // consumer id → its input's cached activation, padded
 
-    private IncrementalEvaluator(ConvGraph graph, Region[] inputRegions, double? cap, Tensor input, int perPass)
+    private IncrementalEvaluator(ConvGraph graph, Region[] inputRegions, double? cap, Tensor input, int perPass, int[] order, int[] passes)
     {
         _graph = graph;
         _inputRegions = inputRegions;
         _cap = cap;
         _batch = input.shape[0];
         PerPass = perPass;
+        _order = order;
+        _passes = passes;
         using var scope = NewDisposeScope();
         using (no_grad())
         {
@@ -53,6 +55,8 @@ internal sealed class IncrementalEvaluator : IDisposable
     }
 
     private readonly Tensor[] _owned;
+    private readonly int[] _order; // perturbation numbers in evaluation order
+    private readonly int[] _passes; // copies in each pass, in evaluation order
 
     /// <summary>Perturbed copies per pass.</summary>
     public int PerPass { get; }
@@ -77,10 +81,11 @@ internal sealed class IncrementalEvaluator : IDisposable
         if (graph is null || !graph.InferShapes(input.shape[1..])) return null;
 
         int perPass = requestedPerPass ?? ChoosePerPass(graph, regions, fieldCap, input, ctx.MemoryBudgetBytes ?? BatchPlanner.DefaultBudgetBytes());
-        var cost = Cost(graph, regions, fieldCap, perPass);
+        var (order, passes) = Schedule(graph, regions, fieldCap, perPass);
+        var cost = Cost(graph, regions, fieldCap, order, passes);
         if (cost.Full < minimumGain * cost.Planned) return null;
 
-        var evaluator = new IncrementalEvaluator(graph, regions, fieldCap, input, perPass);
+        var evaluator = new IncrementalEvaluator(graph, regions, fieldCap, input, perPass, order, passes);
         using var scope = NewDisposeScope();
         Tensor reference;
         using (no_grad()) reference = ctx.Forward.Invoke(ctx.Inputs, ctx.AdditionalArgs);
@@ -101,12 +106,21 @@ internal sealed class IncrementalEvaluator : IDisposable
     /// </summary>
     public static (double Full, double Exact, double Planned) Cost(ConvGraph graph, Region[] regions, double? fieldCap, int perPass)
     {
+        var (order, passes) = Schedule(graph, regions, fieldCap, perPass);
+        return Cost(graph, regions, fieldCap, order, passes);
+    }
+
+    /// <summary>As <see cref="Cost(ConvGraph, Region[], double?, int)"/> for a given evaluation order and pass sizes.</summary>
+    public static (double Full, double Exact, double Planned) Cost(ConvGraph graph, Region[] regions, double? fieldCap, int[] order, int[] passes)
+    {
         double full = 0, exact = 0, planned = 0;
         long fullPer = graph.Nodes.Where(n => n.Kind == NodeKind.Conv).Sum(n => n.Shape[1] * n.Shape[2] * n.MacsPerPosition);
-        for (int start = 0; start < regions.Length; start += perPass)
+        var ordered = order.Select(i => regions[i]).ToArray();
+        int start = 0;
+        foreach (int k in passes)
         {
-            int k = Math.Min(perPass, regions.Length - start);
-            var r = Propagate(graph, regions.AsSpan(start, k), fieldCap);
+            var r = Propagate(graph, ordered.AsSpan(start, k), fieldCap);
+            start += k;
             foreach (var n in graph.Nodes)
             {
                 if (n.Kind != NodeKind.Conv) continue;
@@ -153,7 +167,11 @@ internal sealed class IncrementalEvaluator : IDisposable
     private static Region Clip(Region r, long[] size) =>
         r.IsEmpty ? Region.Empty : new Region(Math.Max(0, r.Y0), Math.Min(size[0], r.Y1), Math.Max(0, r.X0), Math.Min(size[1], r.X1)) is var c && c.IsEmpty ? Region.Empty : c;
 
-    private static int ChoosePerPass(ConvGraph graph, Region[] regions, double? cap, Tensor input, long budget)
+    private static int ChoosePerPass(ConvGraph graph, Region[] regions, double? cap, Tensor input, long budget) =>
+        ChoosePerPass(graph, regions, cap, input.shape[0], input.element_size(), budget);
+
+    /// <summary>Copies per pass that fit <paramref name="budget"/> bytes, at most <see cref="MaxAutomaticPerPass"/>.</summary>
+    internal static int ChoosePerPass(ConvGraph graph, Region[] regions, double? cap, long batch, long elementSize, long budget)
     {
         // Bytes of one copy: the largest box of every node, counted twice (the box and the halo read around it).
         var r = Propagate(graph, regions, cap);
@@ -170,22 +188,109 @@ internal sealed class IncrementalEvaluator : IDisposable
         }
         var last = graph.Nodes[graph.Output].Shape;
         elements += 2 * last[0] * last[1] * last[2];
-        long bytes = Math.Max(1, elements * input.element_size() * input.shape[0]) + (64 << 10);
+        long bytes = Math.Max(1, elements * elementSize * batch) + (64 << 10);
         return (int)Math.Clamp(budget / bytes, 1, MaxAutomaticPerPass);
     }
 
     /// <summary>
-    /// The model output of perturbations <c>[start, start + k)</c>: <paramref name="perturbed"/> holds the perturbed
-    /// inputs (k·B, C, H, W), copy after copy; only the changed region of each copy is read.
+    /// The order in which to evaluate <paramref name="regions"/> and the pass sizes (at most
+    /// <paramref name="perPass"/> each): perturbations whose projective fields have similar heights and widths go
+    /// into the same pass, so that the common box of a pass wastes little. Rows and columns are ranked by the
+    /// convolution work of their fields' heights and widths and the ranked grid is cut into blocks of about
+    /// √perPass × √perPass; a block is one pass (or several, if it holds more).
     /// </summary>
-    public Tensor Forward(int start, int k, Tensor perturbed) => Forward(_inputRegions.AsSpan(start, k), perturbed, _cap);
+    public static (int[] Order, int[] Passes) Schedule(ConvGraph graph, Region[] regions, double? fieldCap, int perPass)
+    {
+        var r = Propagate(graph, regions, fieldCap);
+        var convs = graph.Nodes.Where(n => n.Kind == NodeKind.Conv).ToArray();
+        int count = regions.Length;
+        var hs = new double[count];
+        var ws = new double[count];
+        for (int j = 0; j < count; j++)
+            foreach (var n in convs)
+            {
+                hs[j] += r[n.Id][j].Height * (double)n.MacsPerPosition;
+                ws[j] += r[n.Id][j].Width * (double)n.MacsPerPosition;
+            }
+        var hRank = DenseRank(hs);
+        var wRank = DenseRank(ws);
+        int a = Math.Max(1, (int)Math.Round(Math.Sqrt(perPass))), b = Math.Max(1, perPass / a);
+        var order = Enumerable.Range(0, count)
+            .OrderBy(j => hRank[j] / a).ThenBy(j => wRank[j] / b).ThenBy(j => hRank[j]).ThenBy(j => wRank[j]).ThenBy(j => j)
+            .ToArray();
+        var passes = new List<int>();
+        int size = 0;
+        for (int i = 0; i < count; i++)
+        {
+            bool newBlock = i > 0 && (hRank[order[i]] / a != hRank[order[i - 1]] / a || wRank[order[i]] / b != wRank[order[i - 1]] / b);
+            if (size > 0 && (newBlock || size == perPass))
+            {
+                passes.Add(size);
+                size = 0;
+            }
+            size++;
+        }
+        if (size > 0) passes.Add(size);
+        return (order, [.. passes]);
+    }
+
+    private static int[] DenseRank(double[] values)
+    {
+        var distinct = values.Distinct().Order().ToArray();
+        return [.. values.Select(v => Array.BinarySearch(distinct, v))];
+    }
+
+    /// <summary>
+    /// Evaluates every perturbation in this evaluator's order and passes and returns the selected outputs (total, B)
+    /// in perturbation order, as <see cref="PerturbationEngine.Evaluate(AttributionContext, string, int, int, PerturbedBatch)"/>
+    /// does. <paramref name="build"/> gives the perturbed inputs (k·B, C, H, W) of the perturbation numbers it is given.
+    /// </summary>
+    public Tensor Evaluate(AttributionContext ctx, string method, Func<Tensor, Tensor> build)
+    {
+        var device = ctx.Inputs[0].device;
+        Tensor? results = null;
+        int start = 0, done = 0;
+        using var orderTensor = tensor(_order.Select(i => (long)i).ToArray(), device: device);
+        foreach (int k in _passes)
+        {
+            ctx.ThrowIfCancelled();
+            using (var scope = NewDisposeScope())
+            {
+                var numbers = orderTensor.narrow(0, start, k);
+                Tensor selected;
+                using (no_grad())
+                {
+                    var output = Forward(_order.AsSpan(start, k), build(numbers), _cap);
+                    selected = TargetSelector.Select(output, ctx.Target.Expand(k, interleave: false));
+                }
+                if (selected.shape[0] != k * _batch)
+                    throw new ArgumentException(
+                        $"{ctx.Forward.Description} returned {selected.shape[0]} output rows for a batch of {k * _batch} " +
+                        $"({k} perturbed copies of {_batch} examples): perturbation methods need one output row per example. " +
+                        "For a model that aggregates its batch, set PerturbationsPerEval(1).", "model");
+                if (!selected.is_floating_point()) selected = selected.to(ScalarType.Float32);
+                results ??= empty([_order.Length, _batch], dtype: selected.dtype, device: selected.device).MoveToOuterDisposeScope();
+                results.index_copy_(0, numbers.to(selected.device), selected.reshape(k, _batch));
+            }
+            start += k;
+            ctx.Report(method, ++done, _passes.Length);
+        }
+        return results!;
+    }
+
+    private Tensor Forward(ReadOnlySpan<int> numbers, Tensor perturbed, double? cap)
+    {
+        var regions = new Region[numbers.Length];
+        for (int j = 0; j < numbers.Length; j++) regions[j] = _inputRegions[numbers[j]];
+        return Forward(regions, perturbed, cap);
+    }
 
     /// <summary>
     /// Per example, the largest absolute difference between <paramref name="outputs"/> (total, B), computed with the
     /// projective-field cap, and the exact outputs of a sample of up to <see cref="PerPass"/> perturbations spread
     /// evenly over 1 … total − 1, evaluated again without the cap. Shape (B), float64.
     /// </summary>
-    public Tensor SampledError(AttributionContext ctx, Tensor outputs, PerturbedBatch build, int total)
+    public Tensor SampledError(AttributionContext ctx, Tensor outputs, Func<Tensor, Tensor> build, int total)
     {
         int m = Math.Min(PerPass, total - 1);
         if (m < 1) return zeros(_batch, dtype: ScalarType.Float64);
@@ -196,7 +301,7 @@ internal sealed class IncrementalEvaluator : IDisposable
         Tensor exact;
         using (no_grad())
         {
-            var perturbed = cat(sample.Select(i => build(i, 1)[0]).ToArray(), 0);
+            var perturbed = build(tensor(sample.Select(i => (long)i).ToArray(), device: ctx.Inputs[0].device));
             var output = Forward(regions, perturbed, null);
             exact = TargetSelector.Select(output, ctx.Target.Expand(m, interleave: false)).reshape(m, _batch);
         }
@@ -204,6 +309,11 @@ internal sealed class IncrementalEvaluator : IDisposable
         return (exact.to(ScalarType.Float64) - approximate.to(ScalarType.Float64)).abs().amax([0]).MoveToOuterDisposeScope();
     }
 
+    /// <summary>
+    /// The model output of the perturbations whose changed input rectangles are <paramref name="inputRegions"/>:
+    /// <paramref name="perturbed"/> holds their inputs (k·B, C, H, W), copy after copy; only the changed region of
+    /// each copy is read.
+    /// </summary>
     private Tensor Forward(ReadOnlySpan<Region> inputRegions, Tensor perturbed, double? cap)
     {
         int k = inputRegions.Length;

@@ -190,24 +190,25 @@ public sealed record Occlusion : AttributionMethod
         }
         if (total > int.MaxValue) throw new ArgumentException($"{total} occlusions are too many; use a larger window or stride.", "window");
 
-        PerturbedBatch build = (start, k) =>
+        // The inputs of the perturbations numbered by `numbers` (k of them), each stacked to (k·B, ...).
+        Tensor[] Build(Tensor numbers)
         {
+            int k = (int)numbers.shape[0];
             var batch = new Tensor[inputs.Length];
             for (int i = 0; i < inputs.Length; i++)
             {
-                int first = offsets[i], end = offsets[i] + windows[i].Total;
-                if (start + k <= first || start >= end)
+                var local = numbers.to(inputs[i].device) - offsets[i];
+                var valid = local.ge(0).logical_and(local.lt(windows[i].Total));
+                if (!valid.any().item<bool>())
                 {
                     batch[i] = PerturbationEngine.Replace(inputs[i], null, null, k);
                     continue;
                 }
-                var local = arange(start - first, start - first + k, dtype: ScalarType.Int64, device: inputs[i].device);
-                var valid = local.ge(0).logical_and(local.lt(windows[i].Total));
                 var masks = windows[i].Masks(local.clamp(0, windows[i].Total - 1), valid);
                 batch[i] = PerturbationEngine.Replace(inputs[i], baselines[i].unsqueeze(0), masks, k);
             }
             return batch;
-        };
+        }
 
         using var incremental = IsIncremental && inputs.Length == 1 && inputs[0].dim() == 4
             ? IncrementalEvaluator.TryCreate(context, Regions(geometry[0], windows[0]), ProjectiveFieldCap, PerturbationsPerPass, MinimumIncrementalGain)
@@ -216,15 +217,15 @@ public sealed record Occlusion : AttributionMethod
         Tensor? delta = null;
         if (incremental is not null)
         {
-            outputs = PerturbationEngine.Evaluate(context, Name, (int)total, incremental.PerPass, build,
-                (start, k, batch) => incremental.Forward(start, k, batch[0]), out _);
+            outputs = incremental.Evaluate(context, Name, numbers => Build(numbers)[0]);
             if (ProjectiveFieldCap is not null)
-                delta = incremental.SampledError(context, outputs, build, (int)total).MoveToOuterDisposeScope();
+                delta = incremental.SampledError(context, outputs, numbers => Build(numbers)[0], (int)total).MoveToOuterDisposeScope();
         }
         else
         {
             int perPass = PerturbationEngine.PerturbationsPerPass(context, PerturbationsPerPass);
-            outputs = PerturbationEngine.Evaluate(context, Name, (int)total, perPass, build);
+            outputs = PerturbationEngine.Evaluate(context, Name, (int)total, perPass,
+                (start, k) => Build(arange(start, start + k, dtype: ScalarType.Int64, device: inputs[0].device)));
         }
 
         var differences = outputs[0].unsqueeze(0) - outputs;
