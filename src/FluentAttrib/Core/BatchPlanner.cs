@@ -34,4 +34,17 @@ internal static class BatchPlanner
         long budget = ctx.MemoryBudgetBytes ?? DefaultBudgetBytes();
         return (int)Math.Clamp(budget / perExample, 1, MaxAutomaticExamples);
     }
+
+    /// <summary>
+    /// How many examples of <paramref name="inputs"/> fit the memory budget in one pass, without the speed cap of
+    /// <see cref="ExamplesPerPass"/> (for wrappers such as NoiseTunnel whose inner method batches again), at least 1.
+    /// </summary>
+    public static int ExamplesWithinBudget(AttributionContext ctx, IReadOnlyList<Tensor> inputs, bool withGradients)
+    {
+        long batch = Math.Max(1, inputs[0].shape[0]);
+        long inputBytes = inputs.Sum(x => x.numel() * x.element_size()) / batch;
+        long perExample = inputBytes * (withGradients ? 64 : 16) + (64 << 10);
+        long budget = ctx.MemoryBudgetBytes ?? DefaultBudgetBytes();
+        return (int)Math.Clamp(budget / perExample, 1, int.MaxValue);
+    }
 }

@@ -76,8 +76,9 @@ public sealed record NoiseTunnel : AttributionMethod
     public ImmutableArray<double> StandardDeviations { get; private init; } = [1.0];
 
     /// <summary>
-    /// Noisy copies of each example per pass of the wrapped method, or null for all of them in one pass (Captum's
-    /// <c>nt_samples_batch_size</c>). <value>The default value is null.</value>
+    /// Noisy copies of each example per pass of the wrapped method (Captum's <c>nt_samples_batch_size</c>), or null
+    /// to choose from the memory budget: all of them in one pass unless the noisy batch of a gradient method would
+    /// exceed it (so small inputs keep Captum's single pass and its noise draws). <value>The default value is null.</value>
     /// </summary>
     public int? SamplesPerBatch { get; private init; }
 
@@ -167,7 +168,10 @@ public sealed record NoiseTunnel : AttributionMethod
                     "inputs");
 
         long batch = context.BatchSize;
-        int perPass = Math.Min(SampleCount, SamplesPerBatch ?? SampleCount);
+        // Unless set, as many noisy copies per pass as the memory budget allows for a gradient method on the batch
+        // (all of them for small inputs); the inner method may split its passes further.
+        int perPass = Math.Min(SampleCount, SamplesPerBatch
+            ?? (int)Math.Max(1, BatchPlanner.ExamplesWithinBudget(context, inputs, withGradients: true) / Math.Max(1, context.BatchSize)));
         int passes = (SampleCount + perPass - 1) / perPass;
         using var generator = SeedValue is { } seed ? new Generator(unchecked((ulong)seed), inputs[0].device) : null;
 

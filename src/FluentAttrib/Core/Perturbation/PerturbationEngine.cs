@@ -10,6 +10,12 @@ namespace FluentAttrib.Core.Perturbation;
 internal delegate Tensor[] PerturbedBatch(int start, int count);
 
 /// <summary>
+/// Computes the model output of perturbations <c>[start, start + count)</c> from their inputs (as
+/// <see cref="PerturbedBatch"/> built them), in place of the plain forward pass; called under no_grad.
+/// </summary>
+internal delegate Tensor PerturbedForward(int start, int count, Tensor[] inputs);
+
+/// <summary>
 /// The shared machinery of the perturbation methods: a method describes its work as a numbered list of perturbed
 /// copies of the batch; the engine evaluates them in passes of up to <c>perturbationsPerEval</c> copies (one
 /// forward per pass, copies stacked along the batch dimension, targets and additional arguments tiled to match),
@@ -51,7 +57,15 @@ internal static class PerturbationEngine
     /// <param name="perPass">Copies per forward pass.</param>
     /// <param name="build">Builds the copies of one pass.</param>
     /// <param name="outputShape">The model output's shape without the batch dimension.</param>
-    public static Tensor Evaluate(AttributionContext ctx, string method, int total, int perPass, PerturbedBatch build, out long[] outputShape)
+    public static Tensor Evaluate(AttributionContext ctx, string method, int total, int perPass, PerturbedBatch build, out long[] outputShape) =>
+        Evaluate(ctx, method, total, perPass, build, null, out outputShape);
+
+    /// <summary>
+    /// As <see cref="Evaluate(AttributionContext, string, int, int, PerturbedBatch, out long[])"/>, with the outputs
+    /// computed by <paramref name="forward"/> (e.g. incrementally) instead of the model's forward pass when given.
+    /// </summary>
+    public static Tensor Evaluate(AttributionContext ctx, string method, int total, int perPass, PerturbedBatch build,
+        PerturbedForward? forward, out long[] outputShape)
     {
         if (total < 1) throw new ArgumentOutOfRangeException(nameof(total), total, "At least one perturbation is needed.");
         if (perPass < 1) throw new ArgumentOutOfRangeException(nameof(perPass), perPass, "At least one perturbation per pass is needed.");
@@ -70,7 +84,7 @@ internal static class PerturbationEngine
                 Tensor selected;
                 using (no_grad())
                 {
-                    var output = ctx.Forward.Invoke(inputs, ctx.AdditionalArgs, batch, k);
+                    var output = forward is null ? ctx.Forward.Invoke(inputs, ctx.AdditionalArgs, batch, k) : forward(start, k, inputs);
                     selected = TargetSelector.Select(output, ctx.Target.Expand(k, interleave: false));
                     shape = output.shape[1..];
                 }

@@ -1,4 +1,5 @@
 using FluentAttrib.Core;
+using FluentAttrib.Core.Incremental;
 using FluentAttrib.Core.Perturbation;
 using static TorchSharp.torch;
 
@@ -31,6 +32,24 @@ public sealed record FeatureAblation : AttributionMethod
     /// <value>The default value is null.</value>
     /// </summary>
     public int? PerturbationsPerPass { get; private init; }
+
+    /// <summary>
+    /// Whether ablated copies may be evaluated incrementally (see <see cref="Incremental"/>).
+    /// <value>The default value is true.</value>
+    /// </summary>
+    public bool IsIncremental { get; private init; } = true;
+
+    /// <summary>Least saving of convolution work for which the incremental path is taken (tests set 0 to force it).</summary>
+    internal double MinimumIncrementalGain { get; init; } = IncrementalEvaluator.MinimumGain;
+
+    /// <summary>
+    /// Turns incremental evaluation on (the default) or off. When on, for a single 4-D input of a convolutional model
+    /// the analysis understands (as for <see cref="Occlusion.Incremental"/>) and features whose bounding rectangles
+    /// are small (e.g. a grid of superpixels), each ablated copy recomputes, layer by layer, only the region its
+    /// feature's bounding rectangle can influence. Exact up to floating-point rounding; taken only where it saves at
+    /// least 1.25× of the convolution multiply-adds, otherwise plain batched evaluation runs.
+    /// </summary>
+    public FeatureAblation Incremental(bool enabled = true) => this with { IsIncremental = enabled };
 
     /// <summary>
     /// Ablates the groups that <paramref name="featureMask"/> defines: integer ids broadcastable to each input
@@ -66,7 +85,7 @@ public sealed record FeatureAblation : AttributionMethod
 
     /// <inheritdoc />
     public override string Describe() =>
-        $"FeatureAblation({(FeatureMask is null ? "every scalar" : "feature mask")}, baselines {Baselines})";
+        $"FeatureAblation({(FeatureMask is null ? "every scalar" : "feature mask")}, baselines {Baselines}{(IsIncremental ? "" : ", not incremental")})";
 
     internal override Attribution Attribute(AttributionContext context)
     {
@@ -74,17 +93,64 @@ public sealed record FeatureAblation : AttributionMethod
         using var scope = NewDisposeScope();
         var groups = FeatureGroups.Of(FeatureMask, inputs);
         var baselines = Baselines.MaterializeAll(inputs);
-        int perPass = PerturbationEngine.PerturbationsPerPass(context, PerturbationsPerPass);
-
         // Perturbation 0 is the batch itself; perturbation f + 1 ablates feature f.
-        var outputs = PerturbationEngine.Evaluate(context, Name, groups.Count + 1, perPass, (start, k) =>
+        Tensor[] Build(Tensor numbers)
         {
-            var features = arange(start - 1, start - 1 + k, dtype: ScalarType.Int64, device: inputs[0].device);
+            int k = (int)numbers.shape[0];
+            var features = numbers.to(inputs[0].device) - 1;
             return inputs.Select((x, i) => PerturbationEngine.Replace(x, baselines[i].unsqueeze(0), groups.Where(features, i), k)).ToArray();
-        });
+        }
+
+        using var incremental = IsIncremental && inputs.Length == 1 && inputs[0].dim() == 4
+            ? IncrementalEvaluator.TryCreate(context, Regions(groups, inputs[0]), null, PerturbationsPerPass, MinimumIncrementalGain)
+            : null;
+        Tensor outputs;
+        if (incremental is not null)
+        {
+            outputs = incremental.Evaluate(context, Name, numbers => Build(numbers)[0]);
+        }
+        else
+        {
+            int perPass = PerturbationEngine.PerturbationsPerPass(context, PerturbationsPerPass);
+            outputs = PerturbationEngine.Evaluate(context, Name, groups.Count + 1, perPass,
+                (start, k) => Build(arange(start, start + k, dtype: ScalarType.Int64, device: inputs[0].device)));
+        }
 
         var differences = outputs[0].unsqueeze(0) - outputs[1..];
         var values = groups.Scatter(differences).Select(v => v.MoveToOuterDisposeScope()).ToArray();
         return Result(context, values);
+    }
+
+    /// <summary>
+    /// The bounding H × W rectangle of every feature of a single 4-D input (over the batch and the channels), as
+    /// perturbations 1 … Count; perturbation 0 (the batch itself) changes nothing.
+    /// </summary>
+    internal static Region[] Regions(FeatureGroups groups, Tensor input)
+    {
+        var pos = groups.Positions[0];
+        long height = input.shape[2], width = input.shape[3];
+        long[] shape = pos.shape;
+        var ids = pos.to(ScalarType.Int64).cpu().contiguous().data<long>().ToArray();
+        int count = groups.Count;
+        var y0 = Enumerable.Repeat(long.MaxValue, count).ToArray();
+        var y1 = new long[count];
+        var x0 = Enumerable.Repeat(long.MaxValue, count).ToArray();
+        var x1 = new long[count];
+        long h = shape[2], w = shape[3];
+        for (long e = 0; e < ids.Length; e++)
+        {
+            long f = ids[e], y = e / w % h, x = e % w;
+            long top = h == 1 ? 0 : y, bottom = h == 1 ? height : y + 1;
+            long left = w == 1 ? 0 : x, right = w == 1 ? width : x + 1;
+            y0[f] = Math.Min(y0[f], top);
+            y1[f] = Math.Max(y1[f], bottom);
+            x0[f] = Math.Min(x0[f], left);
+            x1[f] = Math.Max(x1[f], right);
+        }
+        var regions = new Region[count + 1];
+        regions[0] = Region.Empty;
+        for (int f = 0; f < count; f++)
+            regions[f + 1] = y1[f] > 0 ? new Region(y0[f], y1[f], x0[f], x1[f]) : Region.Empty;
+        return regions;
     }
 }
