@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace FluentAttrib.Tests.Conformance;
 
 /// <summary>
-/// Runs every reference case in Conformance/Cases through the public fluent API and compares with Captum's
+/// Runs every reference case in Conformance/captum-reference through the public fluent API and compares with Captum's
 /// output using the case's tolerance. A new JSON file dropped there is picked up with no code change.
 /// </summary>
 public class CaptumConformanceTests

@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 
 namespace FluentAttrib.Tests.Conformance;
 
-/// <summary>One Captum reference case (see Cases/SCHEMA.md), with helpers that decode its values.</summary>
+/// <summary>One Captum reference case (see captum-reference/SCHEMA.md), with helpers that decode its values.</summary>
 public sealed class CaseFile
 {
     private CaseFile(string path, JsonElement root)
@@ -24,7 +24,7 @@ public sealed class CaseFile
     public double Rtol => Root.GetProperty("tolerance").GetProperty("rtol").GetDouble();
     public double Atol => Root.GetProperty("tolerance").GetProperty("atol").GetDouble();
 
-    public static string Directory => System.IO.Path.Combine(AppContext.BaseDirectory, "Conformance", "Cases");
+    public static string Directory => System.IO.Path.Combine(AppContext.BaseDirectory, "Conformance", "captum-reference");
 
     public static IEnumerable<string> AllIds() =>
         System.IO.Directory.EnumerateFiles(Directory, "*.json").Select(p => System.IO.Path.GetFileNameWithoutExtension(p)!).Order(StringComparer.Ordinal);
