@@ -141,6 +141,32 @@ public sealed record NoiseTunnel : AttributionMethod
     /// </summary>
     public NoiseTunnel DrawBaselineFromDistribution(bool draw = true) => this with { DrawsBaselineFromDistribution = draw };
 
+    /// <summary>Value equality: the array settings compare element by element (a record compares arrays by reference).</summary>
+    public bool Equals(NoiseTunnel? other) =>
+        ReferenceEquals(this, other) || other is not null && base.Equals(other)
+        && RecordMember.Same(Inner, other.Inner)
+        && RecordMember.Same(Type, other.Type)
+        && RecordMember.Same(SampleCount, other.SampleCount)
+        && SequenceComparer<double>.Default.Equals(StandardDeviations, other.StandardDeviations)
+        && RecordMember.Same(SamplesPerBatch, other.SamplesPerBatch)
+        && RecordMember.Same(SeedValue, other.SeedValue)
+        && RecordMember.Same(DrawsBaselineFromDistribution, other.DrawsBaselineFromDistribution);
+
+    /// <inheritdoc/>
+    public override int GetHashCode()
+    {
+        var hash = new HashCode();
+        hash.Add(base.GetHashCode());
+        hash.Add(Inner);
+        hash.Add(Type);
+        hash.Add(SampleCount);
+        hash.Add(StandardDeviations, SequenceComparer<double>.Default);
+        hash.Add(SamplesPerBatch);
+        hash.Add(SeedValue);
+        hash.Add(DrawsBaselineFromDistribution);
+        return hash.ToHashCode();
+    }
+
     /// <inheritdoc />
     public override string Name => nameof(NoiseTunnel);
 

@@ -2,7 +2,10 @@ using static TorchSharp.torch;
 
 namespace FluentAttrib.Core.Layers;
 
-/// <summary>Helpers shared by the layer and neuron path methods (InternalInfluence, LayerConductance, LIG, NIG, NC).</summary>
+/// <summary>
+/// Helpers shared by the path methods (IntegratedGradients, InternalInfluence, LayerConductance, LIG, NIG, NC): the
+/// validation of their step and quadrature settings, and the path points and weights.
+/// </summary>
 internal static class PathSteps
 {
     /// <summary>Checks a step count for a quadrature (used when a method is built).</summary>
@@ -17,6 +20,13 @@ internal static class PathSteps
     public static void CheckQuadrature(Quadrature quadrature, string paramName)
     {
         if (!Enum.IsDefined(quadrature)) throw new ArgumentOutOfRangeException(paramName, quadrature, "Unknown quadrature.");
+    }
+
+    /// <summary>Checks a new quadrature value and that the current step count suits it (used by <c>Method(...)</c>).</summary>
+    public static void CheckRule(Quadrature quadrature, int steps, string paramName, string method)
+    {
+        CheckQuadrature(quadrature, paramName);
+        Check(steps, quadrature, paramName, method);
     }
 
     /// <summary>Examples per forward/backward pass: the explicit setting, or what the memory budget allows.</summary>

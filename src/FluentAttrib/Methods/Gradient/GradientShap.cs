@@ -100,6 +100,32 @@ public sealed record GradientShap : AttributionMethod
     /// <summary>Also computes the convergence delta of every (example, sample).</summary>
     public GradientShap WithDelta(bool delta = true) => this with { ReturnsDelta = delta };
 
+    /// <summary>Value equality: the array settings compare element by element (a record compares arrays by reference).</summary>
+    public bool Equals(GradientShap? other) =>
+        ReferenceEquals(this, other) || other is not null && base.Equals(other)
+        && RecordMember.Same(SampleCount, other.SampleCount)
+        && SequenceComparer<double>.Default.Equals(StdDevs, other.StdDevs)
+        && SequenceComparer<Tensor>.Default.Equals(Distribution, other.Distribution)
+        && RecordMember.Same(InternalBatch, other.InternalBatch)
+        && RecordMember.Same(RandomSeed, other.RandomSeed)
+        && RecordMember.Same(MultipliesByInputs, other.MultipliesByInputs)
+        && RecordMember.Same(ReturnsDelta, other.ReturnsDelta);
+
+    /// <inheritdoc/>
+    public override int GetHashCode()
+    {
+        var hash = new HashCode();
+        hash.Add(base.GetHashCode());
+        hash.Add(SampleCount);
+        hash.Add(StdDevs, SequenceComparer<double>.Default);
+        hash.Add(Distribution, SequenceComparer<Tensor>.Default);
+        hash.Add(InternalBatch);
+        hash.Add(RandomSeed);
+        hash.Add(MultipliesByInputs);
+        hash.Add(ReturnsDelta);
+        return hash.ToHashCode();
+    }
+
     /// <inheritdoc />
     public override string Name => nameof(GradientShap);
 

@@ -1,4 +1,5 @@
 using FluentAttrib.Core;
+using FluentAttrib.Core.Layers;
 using static TorchSharp.torch;
 
 namespace FluentAttrib;
@@ -40,7 +41,7 @@ public sealed record IntegratedGradients : AttributionMethod
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="steps"/> is less than 1 (2 for the trapezoid rule).</exception>
     public IntegratedGradients WithSteps(int steps)
     {
-        CheckSteps(steps, Quadrature, nameof(steps));
+        PathSteps.Check(steps, Quadrature, nameof(steps), StepsOwner);
         return this with { StepCount = steps };
     }
 
@@ -48,8 +49,7 @@ public sealed record IntegratedGradients : AttributionMethod
     /// <exception cref="ArgumentOutOfRangeException">Unknown rule, or the trapezoid rule with fewer than 2 steps.</exception>
     public IntegratedGradients Method(Quadrature quadrature)
     {
-        if (!Enum.IsDefined(quadrature)) throw new ArgumentOutOfRangeException(nameof(quadrature), quadrature, "Unknown quadrature.");
-        CheckSteps(StepCount, quadrature, nameof(quadrature));
+        PathSteps.CheckRule(quadrature, StepCount, nameof(quadrature), StepsOwner);
         return this with { Quadrature = quadrature };
     }
 
@@ -80,12 +80,8 @@ public sealed record IntegratedGradients : AttributionMethod
     /// <inheritdoc />
     public override string Describe() => $"IntegratedGradients({StepCount} steps, {Quadrature}, baselines {Baselines})";
 
-    private static void CheckSteps(int steps, Quadrature quadrature, string paramName)
-    {
-        if (steps < 1) throw new ArgumentOutOfRangeException(paramName, steps, "Integrated Gradients needs at least 1 step.");
-        if (quadrature == Quadrature.RiemannTrapezoid && steps < 2)
-            throw new ArgumentOutOfRangeException(paramName, steps, "The trapezoid rule needs at least 2 steps.");
-    }
+    /// <summary>The method's name in the step-count messages (kept as before the validation moved to PathSteps).</summary>
+    private const string StepsOwner = "Integrated Gradients";
 
     internal override Attribution Attribute(AttributionContext context)
     {

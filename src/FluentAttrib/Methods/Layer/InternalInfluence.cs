@@ -42,8 +42,7 @@ public sealed record InternalInfluence : LayerAttributionMethod
     /// <exception cref="ArgumentOutOfRangeException">Unknown rule, or the trapezoid rule with fewer than 2 steps.</exception>
     public InternalInfluence Method(Quadrature quadrature)
     {
-        PathSteps.CheckQuadrature(quadrature, nameof(quadrature));
-        PathSteps.Check(StepCount, quadrature, nameof(quadrature), Name);
+        PathSteps.CheckRule(quadrature, StepCount, nameof(quadrature), Name);
         return this with { Quadrature = quadrature };
     }
 

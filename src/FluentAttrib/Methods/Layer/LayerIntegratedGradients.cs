@@ -54,8 +54,7 @@ public sealed record LayerIntegratedGradients : MultiLayerAttributionMethod
     /// <exception cref="ArgumentOutOfRangeException">Unknown rule, or the trapezoid rule with fewer than 2 steps.</exception>
     public LayerIntegratedGradients Method(Quadrature quadrature)
     {
-        PathSteps.CheckQuadrature(quadrature, nameof(quadrature));
-        PathSteps.Check(StepCount, quadrature, nameof(quadrature), Name);
+        PathSteps.CheckRule(quadrature, StepCount, nameof(quadrature), Name);
         return this with { Quadrature = quadrature };
     }
 

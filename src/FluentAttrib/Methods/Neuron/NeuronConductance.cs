@@ -48,8 +48,7 @@ public sealed record NeuronConductance : NeuronAttributionMethod
     /// <exception cref="ArgumentOutOfRangeException">Unknown rule, or the trapezoid rule with fewer than 2 steps.</exception>
     public NeuronConductance Method(Quadrature quadrature)
     {
-        PathSteps.CheckQuadrature(quadrature, nameof(quadrature));
-        PathSteps.Check(StepCount, quadrature, nameof(quadrature), Name);
+        PathSteps.CheckRule(quadrature, StepCount, nameof(quadrature), Name);
         return this with { Quadrature = quadrature };
     }
 

@@ -59,6 +59,30 @@ public sealed record NeuronDeepLiftShap : NeuronAttributionMethod
     /// <summary>Treats nonlinear modules without a rule as linear, as Captum does.</summary>
     public NeuronDeepLiftShap TreatUnsupportedAsLinear(bool linear = true) => this with { TreatsUnsupportedAsLinear = linear };
 
+    /// <summary>Value equality: the array settings compare element by element (a record compares arrays by reference).</summary>
+    public bool Equals(NeuronDeepLiftShap? other) =>
+        ReferenceEquals(this, other) || other is not null && base.Equals(other)
+        && SequenceComparer<Tensor>.Default.Equals(Distribution, other.Distribution)
+        && RecordMember.Same(MultipliesByInputs, other.MultipliesByInputs)
+        && RecordMember.Same(Eps, other.Eps)
+        && RecordMember.Same(CustomAttributionFunction, other.CustomAttributionFunction)
+        && RecordMember.Same(ReproducesCaptumQuirks, other.ReproducesCaptumQuirks)
+        && RecordMember.Same(TreatsUnsupportedAsLinear, other.TreatsUnsupportedAsLinear);
+
+    /// <inheritdoc/>
+    public override int GetHashCode()
+    {
+        var hash = new HashCode();
+        hash.Add(base.GetHashCode());
+        hash.Add(Distribution, SequenceComparer<Tensor>.Default);
+        hash.Add(MultipliesByInputs);
+        hash.Add(Eps);
+        hash.Add(CustomAttributionFunction);
+        hash.Add(ReproducesCaptumQuirks);
+        hash.Add(TreatsUnsupportedAsLinear);
+        return hash.ToHashCode();
+    }
+
     /// <inheritdoc />
     public override string Name => nameof(NeuronDeepLiftShap);
 

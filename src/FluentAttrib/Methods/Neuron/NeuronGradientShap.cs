@@ -1,3 +1,4 @@
+using FluentAttrib.Core;
 using System.Collections.Immutable;
 using FluentAttrib.Core.Layers;
 using static TorchSharp.torch;
@@ -51,6 +52,26 @@ public sealed record NeuronGradientShap : NeuronAttributionMethod
 
     /// <summary>Returns (input − baseline) × gradients (true) or the gradients alone (false).</summary>
     public NeuronGradientShap MultiplyByInputs(bool multiply = true) => this with { MultipliesByInputs = multiply };
+
+    /// <summary>Value equality: the array settings compare element by element (a record compares arrays by reference).</summary>
+    public bool Equals(NeuronGradientShap? other) =>
+        ReferenceEquals(this, other) || other is not null && base.Equals(other)
+        && RecordMember.Same(Baselines, other.Baselines)
+        && RecordMember.Same(SampleCount, other.SampleCount)
+        && SequenceComparer<double>.Default.Equals(Stdevs, other.Stdevs)
+        && RecordMember.Same(MultipliesByInputs, other.MultipliesByInputs);
+
+    /// <inheritdoc/>
+    public override int GetHashCode()
+    {
+        var hash = new HashCode();
+        hash.Add(base.GetHashCode());
+        hash.Add(Baselines);
+        hash.Add(SampleCount);
+        hash.Add(Stdevs, SequenceComparer<double>.Default);
+        hash.Add(MultipliesByInputs);
+        return hash.ToHashCode();
+    }
 
     /// <inheritdoc />
     public override string Name => nameof(NeuronGradientShap);

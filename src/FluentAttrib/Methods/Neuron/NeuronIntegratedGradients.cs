@@ -46,8 +46,7 @@ public sealed record NeuronIntegratedGradients : NeuronAttributionMethod
     /// <exception cref="ArgumentOutOfRangeException">Unknown rule, or the trapezoid rule with fewer than 2 steps.</exception>
     public NeuronIntegratedGradients Method(Quadrature quadrature)
     {
-        PathSteps.CheckQuadrature(quadrature, nameof(quadrature));
-        PathSteps.Check(StepCount, quadrature, nameof(quadrature), Name);
+        PathSteps.CheckRule(quadrature, StepCount, nameof(quadrature), Name);
         return this with { Quadrature = quadrature };
     }
 

@@ -158,6 +158,34 @@ public sealed record Occlusion : AttributionMethod
         return this with { PerturbationsPerPass = perturbations };
     }
 
+    private static readonly SequenceComparer<ImmutableArray<long>> ShapeListComparer = new(SequenceComparer<long>.Default);
+
+    /// <summary>Value equality: the array settings compare element by element (a record compares arrays by reference).</summary>
+    public bool Equals(Occlusion? other) =>
+        ReferenceEquals(this, other) || other is not null && base.Equals(other)
+        && ShapeListComparer.Equals(WindowShapes, other.WindowShapes)
+        && ShapeListComparer.Equals(StrideShapes, other.StrideShapes)
+        && RecordMember.Same(Baselines, other.Baselines)
+        && RecordMember.Same(PerturbationsPerPass, other.PerturbationsPerPass)
+        && RecordMember.Same(IsIncremental, other.IsIncremental)
+        && RecordMember.Same(ProjectiveFieldCap, other.ProjectiveFieldCap)
+        && RecordMember.Same(MinimumIncrementalGain, other.MinimumIncrementalGain);
+
+    /// <inheritdoc/>
+    public override int GetHashCode()
+    {
+        var hash = new HashCode();
+        hash.Add(base.GetHashCode());
+        hash.Add(WindowShapes, ShapeListComparer);
+        hash.Add(StrideShapes, ShapeListComparer);
+        hash.Add(Baselines);
+        hash.Add(PerturbationsPerPass);
+        hash.Add(IsIncremental);
+        hash.Add(ProjectiveFieldCap);
+        hash.Add(MinimumIncrementalGain);
+        return hash.ToHashCode();
+    }
+
     /// <inheritdoc />
     public override string Name => nameof(Occlusion);
 
