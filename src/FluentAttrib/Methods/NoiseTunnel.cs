@@ -73,7 +73,7 @@ public sealed record NoiseTunnel : AttributionMethod
     /// Standard deviation of the Gaussian noise: one value for all inputs, or one per input (Captum's <c>stdevs</c>).
     /// <value>The default value is a single 1.0.</value>
     /// </summary>
-    public ImmutableArray<double> StandardDeviations { get; private init; } = [1.0];
+    public ValueList<double> StandardDeviations { get; private init; } = [1.0];
 
     /// <summary>
     /// Noisy copies of each example per pass of the wrapped method (Captum's <c>nt_samples_batch_size</c>), or null
@@ -140,32 +140,6 @@ public sealed record NoiseTunnel : AttributionMethod
     /// noisy copy one row drawn at random (Captum's <c>draw_baseline_from_distrib</c>).
     /// </summary>
     public NoiseTunnel DrawBaselineFromDistribution(bool draw = true) => this with { DrawsBaselineFromDistribution = draw };
-
-    /// <summary>Value equality: the array settings compare element by element (a record compares arrays by reference).</summary>
-    public bool Equals(NoiseTunnel? other) =>
-        ReferenceEquals(this, other) || other is not null && base.Equals(other)
-        && RecordMember.Same(Inner, other.Inner)
-        && RecordMember.Same(Type, other.Type)
-        && RecordMember.Same(SampleCount, other.SampleCount)
-        && SequenceComparer<double>.Default.Equals(StandardDeviations, other.StandardDeviations)
-        && RecordMember.Same(SamplesPerBatch, other.SamplesPerBatch)
-        && RecordMember.Same(SeedValue, other.SeedValue)
-        && RecordMember.Same(DrawsBaselineFromDistribution, other.DrawsBaselineFromDistribution);
-
-    /// <inheritdoc/>
-    public override int GetHashCode()
-    {
-        var hash = new HashCode();
-        hash.Add(base.GetHashCode());
-        hash.Add(Inner);
-        hash.Add(Type);
-        hash.Add(SampleCount);
-        hash.Add(StandardDeviations, SequenceComparer<double>.Default);
-        hash.Add(SamplesPerBatch);
-        hash.Add(SeedValue);
-        hash.Add(DrawsBaselineFromDistribution);
-        return hash.ToHashCode();
-    }
 
     /// <inheritdoc />
     public override string Name => nameof(NoiseTunnel);

@@ -30,13 +30,13 @@ public sealed record GradientShap : AttributionMethod
     /// Standard deviation of the Gaussian noise added to the inputs: one value for every input, or one per input.
     /// <value>The default value is 0 (no noise).</value>
     /// </summary>
-    public ImmutableArray<double> StdDevs { get; private init; } = [0.0];
+    public ValueList<double> StdDevs { get; private init; } = [0.0];
 
     /// <summary>
     /// The baseline distribution, one tensor per input with N ≥ 1 baselines along dimension 0; empty means a single
     /// all-zero baseline. <value>The default value is empty (a zero baseline).</value>
     /// </summary>
-    public ImmutableArray<Tensor> Distribution { get; private init; } = [];
+    public ValueList<Tensor> Distribution { get; private init; } = [];
 
     /// <summary>Examples (example × sample points) per forward/backward pass, or null to choose from the memory budget. <value>The default value is null.</value></summary>
     public int? InternalBatch { get; private init; }
@@ -100,39 +100,13 @@ public sealed record GradientShap : AttributionMethod
     /// <summary>Also computes the convergence delta of every (example, sample).</summary>
     public GradientShap WithDelta(bool delta = true) => this with { ReturnsDelta = delta };
 
-    /// <summary>Value equality: the array settings compare element by element (a record compares arrays by reference).</summary>
-    public bool Equals(GradientShap? other) =>
-        ReferenceEquals(this, other) || other is not null && base.Equals(other)
-        && RecordMember.Same(SampleCount, other.SampleCount)
-        && SequenceComparer<double>.Default.Equals(StdDevs, other.StdDevs)
-        && SequenceComparer<Tensor>.Default.Equals(Distribution, other.Distribution)
-        && RecordMember.Same(InternalBatch, other.InternalBatch)
-        && RecordMember.Same(RandomSeed, other.RandomSeed)
-        && RecordMember.Same(MultipliesByInputs, other.MultipliesByInputs)
-        && RecordMember.Same(ReturnsDelta, other.ReturnsDelta);
-
-    /// <inheritdoc/>
-    public override int GetHashCode()
-    {
-        var hash = new HashCode();
-        hash.Add(base.GetHashCode());
-        hash.Add(SampleCount);
-        hash.Add(StdDevs, SequenceComparer<double>.Default);
-        hash.Add(Distribution, SequenceComparer<Tensor>.Default);
-        hash.Add(InternalBatch);
-        hash.Add(RandomSeed);
-        hash.Add(MultipliesByInputs);
-        hash.Add(ReturnsDelta);
-        return hash.ToHashCode();
-    }
-
     /// <inheritdoc />
     public override string Name => nameof(GradientShap);
 
     /// <inheritdoc />
     public override string Describe() =>
         $"GradientShap({SampleCount} samples, σ {string.Join("/", StdDevs)}, " +
-        $"{(Distribution.IsEmpty ? "zero baseline" : $"{Distribution[0].shape[0]} baselines")}{(RandomSeed is { } s ? $", seed {s}" : "")})";
+        $"{((Distribution.Length == 0) ? "zero baseline" : $"{Distribution[0].shape[0]} baselines")}{(RandomSeed is { } s ? $", seed {s}" : "")})";
 
     internal override Attribution Attribute(AttributionContext context)
     {
@@ -142,7 +116,7 @@ public sealed record GradientShap : AttributionMethod
         if (StdDevs.Length != 1 && StdDevs.Length != inputs.Length)
             throw new ArgumentException($"{StdDevs.Length} standard deviations were given for {inputs.Length} inputs; give one, or one per input.", "stdDevs");
         using var scope = NewDisposeScope();
-        var distribution = Distribution.IsEmpty
+        var distribution = (Distribution.Length == 0)
             ? inputs.Select(x => zeros([1, .. x.shape.AsSpan(1)], dtype: x.dtype, device: x.device)).ToArray()
             : DeepLiftShap.FitDistribution(Distribution, inputs, Name);
         var device = inputs[0].device;

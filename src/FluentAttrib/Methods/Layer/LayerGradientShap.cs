@@ -31,7 +31,7 @@ public sealed record LayerGradientShap : LayerAttributionMethod
     public int SampleCount { get; private init; } = 5;
 
     /// <summary>Standard deviation of the input noise, one or one per input. <value>The default value is 0.</value></summary>
-    public ImmutableArray<double> Stdevs { get; private init; } = [0.0];
+    public ValueList<double> Stdevs { get; private init; } = [0.0];
 
     /// <summary>Whether gradients are multiplied by the layer difference. <value>The default value is true.</value></summary>
     public bool MultipliesByInputs { get; private init; } = true;
@@ -63,28 +63,6 @@ public sealed record LayerGradientShap : LayerAttributionMethod
 
     /// <summary>Also computes the convergence delta per sample.</summary>
     public LayerGradientShap WithDelta(bool delta = true) => this with { ReturnsDelta = delta };
-
-    /// <summary>Value equality: the array settings compare element by element (a record compares arrays by reference).</summary>
-    public bool Equals(LayerGradientShap? other) =>
-        ReferenceEquals(this, other) || other is not null && base.Equals(other)
-        && RecordMember.Same(Baselines, other.Baselines)
-        && RecordMember.Same(SampleCount, other.SampleCount)
-        && SequenceComparer<double>.Default.Equals(Stdevs, other.Stdevs)
-        && RecordMember.Same(MultipliesByInputs, other.MultipliesByInputs)
-        && RecordMember.Same(ReturnsDelta, other.ReturnsDelta);
-
-    /// <inheritdoc/>
-    public override int GetHashCode()
-    {
-        var hash = new HashCode();
-        hash.Add(base.GetHashCode());
-        hash.Add(Baselines);
-        hash.Add(SampleCount);
-        hash.Add(Stdevs, SequenceComparer<double>.Default);
-        hash.Add(MultipliesByInputs);
-        hash.Add(ReturnsDelta);
-        return hash.ToHashCode();
-    }
 
     /// <inheritdoc />
     public override string Name => nameof(LayerGradientShap);

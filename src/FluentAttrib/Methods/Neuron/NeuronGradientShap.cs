@@ -26,7 +26,7 @@ public sealed record NeuronGradientShap : NeuronAttributionMethod
     public int SampleCount { get; private init; } = 5;
 
     /// <summary>Standard deviation of the input noise, one or one per input. <value>The default value is 0.</value></summary>
-    public ImmutableArray<double> Stdevs { get; private init; } = [0.0];
+    public ValueList<double> Stdevs { get; private init; } = [0.0];
 
     /// <summary>Whether gradients are multiplied by (input − baseline). <value>The default value is true.</value></summary>
     public bool MultipliesByInputs { get; private init; } = true;
@@ -52,26 +52,6 @@ public sealed record NeuronGradientShap : NeuronAttributionMethod
 
     /// <summary>Returns (input − baseline) × gradients (true) or the gradients alone (false).</summary>
     public NeuronGradientShap MultiplyByInputs(bool multiply = true) => this with { MultipliesByInputs = multiply };
-
-    /// <summary>Value equality: the array settings compare element by element (a record compares arrays by reference).</summary>
-    public bool Equals(NeuronGradientShap? other) =>
-        ReferenceEquals(this, other) || other is not null && base.Equals(other)
-        && RecordMember.Same(Baselines, other.Baselines)
-        && RecordMember.Same(SampleCount, other.SampleCount)
-        && SequenceComparer<double>.Default.Equals(Stdevs, other.Stdevs)
-        && RecordMember.Same(MultipliesByInputs, other.MultipliesByInputs);
-
-    /// <inheritdoc/>
-    public override int GetHashCode()
-    {
-        var hash = new HashCode();
-        hash.Add(base.GetHashCode());
-        hash.Add(Baselines);
-        hash.Add(SampleCount);
-        hash.Add(Stdevs, SequenceComparer<double>.Default);
-        hash.Add(MultipliesByInputs);
-        return hash.ToHashCode();
-    }
 
     /// <inheritdoc />
     public override string Name => nameof(NeuronGradientShap);

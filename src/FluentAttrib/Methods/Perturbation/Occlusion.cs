@@ -15,7 +15,7 @@ namespace FluentAttrib;
 /// </summary>
 public sealed record Occlusion : AttributionMethod
 {
-    private Occlusion(ImmutableArray<ImmutableArray<long>> windows) => WindowShapes = windows;
+    private Occlusion(ImmutableArray<ValueList<long>> windows) => WindowShapes = windows;
 
     /// <summary>
     /// Occlusion of a single input with a window of extent <paramref name="window"/> (one entry per non-batch
@@ -36,7 +36,7 @@ public sealed record Occlusion : AttributionMethod
     {
         ArgumentNullException.ThrowIfNull(windows);
         if (windows.Length == 0) throw new ArgumentException("Give one window shape per input.", nameof(windows));
-        var list = ImmutableArray.CreateBuilder<ImmutableArray<long>>(windows.Length);
+        var list = ImmutableArray.CreateBuilder<ValueList<long>>(windows.Length);
         for (int i = 0; i < windows.Length; i++)
         {
             if (windows[i] is null) throw new ArgumentNullException(nameof(windows), $"Window {i} is null.");
@@ -46,13 +46,13 @@ public sealed record Occlusion : AttributionMethod
     }
 
     /// <summary>The window shape of each input (a single entry for a single-input model).</summary>
-    public ImmutableArray<ImmutableArray<long>> WindowShapes { get; }
+    public ValueList<ValueList<long>> WindowShapes { get; }
 
     /// <summary>
     /// The strides: one entry shared by every input, or one per input; an entry of length 1 applies to every
     /// dimension. <value>The default value is 1 in every dimension.</value>
     /// </summary>
-    public ImmutableArray<ImmutableArray<long>> StrideShapes { get; private init; } = [[1L]];
+    public ValueList<ValueList<long>> StrideShapes { get; private init; } = [[1L]];
 
     /// <summary>What an occluded window is replaced with. <value>The default value is zero.</value></summary>
     public Baselines Baselines { get; private init; } = Baselines.Zero;
@@ -129,7 +129,7 @@ public sealed record Occlusion : AttributionMethod
         ArgumentNullException.ThrowIfNull(strides);
         if (strides.Length != WindowShapes.Length)
             throw new ArgumentException($"{strides.Length} strides were given for {WindowShapes.Length} window shapes; give one per input.", nameof(strides));
-        var list = ImmutableArray.CreateBuilder<ImmutableArray<long>>(strides.Length);
+        var list = ImmutableArray.CreateBuilder<ValueList<long>>(strides.Length);
         for (int i = 0; i < strides.Length; i++)
         {
             if (strides[i] is null) throw new ArgumentNullException(nameof(strides), $"Stride {i} is null.");
@@ -156,34 +156,6 @@ public sealed record Occlusion : AttributionMethod
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(perturbations, 1);
         return this with { PerturbationsPerPass = perturbations };
-    }
-
-    private static readonly SequenceComparer<ImmutableArray<long>> ShapeListComparer = new(SequenceComparer<long>.Default);
-
-    /// <summary>Value equality: the array settings compare element by element (a record compares arrays by reference).</summary>
-    public bool Equals(Occlusion? other) =>
-        ReferenceEquals(this, other) || other is not null && base.Equals(other)
-        && ShapeListComparer.Equals(WindowShapes, other.WindowShapes)
-        && ShapeListComparer.Equals(StrideShapes, other.StrideShapes)
-        && RecordMember.Same(Baselines, other.Baselines)
-        && RecordMember.Same(PerturbationsPerPass, other.PerturbationsPerPass)
-        && RecordMember.Same(IsIncremental, other.IsIncremental)
-        && RecordMember.Same(ProjectiveFieldCap, other.ProjectiveFieldCap)
-        && RecordMember.Same(MinimumIncrementalGain, other.MinimumIncrementalGain);
-
-    /// <inheritdoc/>
-    public override int GetHashCode()
-    {
-        var hash = new HashCode();
-        hash.Add(base.GetHashCode());
-        hash.Add(WindowShapes, ShapeListComparer);
-        hash.Add(StrideShapes, ShapeListComparer);
-        hash.Add(Baselines);
-        hash.Add(PerturbationsPerPass);
-        hash.Add(IsIncremental);
-        hash.Add(ProjectiveFieldCap);
-        hash.Add(MinimumIncrementalGain);
-        return hash.ToHashCode();
     }
 
     /// <inheritdoc />
@@ -310,7 +282,7 @@ public sealed record Occlusion : AttributionMethod
         return (shape, window, stride);
     }
 
-    private static ImmutableArray<long> CheckShape(long[] values, string paramName, string what)
+    private static ValueList<long> CheckShape(long[] values, string paramName, string what)
     {
         if (values.Length == 0) throw new ArgumentException($"The {what} needs at least one dimension.", paramName);
         foreach (long v in values)
@@ -318,7 +290,7 @@ public sealed record Occlusion : AttributionMethod
         return [.. values];
     }
 
-    private static void CheckStrideRank(ImmutableArray<long> stride, ImmutableArray<long> window, string paramName, int input)
+    private static void CheckStrideRank(ValueList<long> stride, ValueList<long> window, string paramName, int input)
     {
         if (stride.Length != 1 && stride.Length != window.Length)
             throw new ArgumentException(
@@ -326,5 +298,5 @@ public sealed record Occlusion : AttributionMethod
                 paramName);
     }
 
-    private static string Format(ImmutableArray<long> shape) => "(" + string.Join(", ", shape) + ")";
+    private static string Format(ValueList<long> shape) => "(" + string.Join(", ", shape) + ")";
 }
