@@ -74,19 +74,13 @@ public sealed record LayerDeepLiftShap : LayerAttributionMethod
 
     internal override Attribution Attribute(LayerContext context)
     {
-        var run = context.Run;
-        long batch = run.BatchSize;
         using var scope = NewDisposeScope();
-        var distribution = DeepLiftShap.FitDistribution(Distribution, run.Inputs, Name);
-        int n = (int)distribution[0].shape[0];
-        var expandedInputs = run.Inputs.Select(x => x.repeat_interleave(n, dim: 0)).ToArray();
-        var expandedBaselines = distribution.Select(d => d.repeat([batch, .. Enumerable.Repeat(1L, (int)d.dim() - 1)])).ToArray();
-        var expandedRun = run.With(expandedInputs, run.Target.Expand(n, interleave: true), DeepLiftEngine.RepeatInterleave(run.AdditionalArgs, batch, n));
-        var expanded = new LayerContext { Run = expandedRun, Layers = context.Layers, ToInput = context.ToInput };
-        var (pairs, delta) = LayerDeepLift.Compute(expanded, expandedInputs, expandedBaselines, new(Eps, ReproducesCaptumQuirks, TreatsUnsupportedAsLinear),
+        var pairs = BaselinePairs.Expand(context.Run, Distribution, Name);
+        var expanded = new LayerContext { Run = pairs.Context, Layers = context.Layers, ToInput = context.ToInput };
+        var (attributions, delta) = LayerDeepLift.Compute(expanded, pairs.Inputs, pairs.Baselines, new(Eps, ReproducesCaptumQuirks, TreatsUnsupportedAsLinear),
             MultipliesByInputs, CustomAttributionFunction, ReturnsDelta, Name);
-        run.Report(Name, 1, 1);
-        var mean = pairs.reshape([batch, n, .. pairs.shape.AsSpan(1)]).mean([1L]);
+        context.Run.Report(Name, 1, 1);
+        var mean = pairs.Mean(attributions);
         return Result(context, [mean.MoveToOuterDisposeScope()], delta?.MoveToOuterDisposeScope());
     }
 }

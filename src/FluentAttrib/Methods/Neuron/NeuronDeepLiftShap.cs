@@ -67,19 +67,13 @@ public sealed record NeuronDeepLiftShap : NeuronAttributionMethod
 
     internal override Attribution Attribute(NeuronContext context)
     {
-        var run = context.Run;
-        long batch = run.BatchSize;
         using var scope = NewDisposeScope();
-        var distribution = DeepLiftShap.FitDistribution(Distribution, run.Inputs, Name);
-        int n = (int)distribution[0].shape[0];
-        var expandedInputs = run.Inputs.Select(x => x.repeat_interleave(n, dim: 0)).ToArray();
-        var expandedBaselines = distribution.Select(d => d.repeat([batch, .. Enumerable.Repeat(1L, (int)d.dim() - 1)])).ToArray();
-        var expandedRun = run.With(expandedInputs, run.Target.Expand(n, interleave: true), DeepLiftEngine.RepeatInterleave(run.AdditionalArgs, batch, n));
-        var expanded = new NeuronContext { Run = expandedRun, Layer = context.Layer, ToInput = context.ToInput, Selector = context.Selector };
-        var pairs = NeuronDeepLift.Compute(expanded, expandedInputs, expandedBaselines, new(Eps, ReproducesCaptumQuirks, TreatsUnsupportedAsLinear),
+        var pairs = BaselinePairs.Expand(context.Run, Distribution, Name);
+        var expanded = new NeuronContext { Run = pairs.Context, Layer = context.Layer, ToInput = context.ToInput, Selector = context.Selector };
+        var attributions = NeuronDeepLift.Compute(expanded, pairs.Inputs, pairs.Baselines, new(Eps, ReproducesCaptumQuirks, TreatsUnsupportedAsLinear),
             MultipliesByInputs, CustomAttributionFunction, Name);
-        run.Report(Name, 1, 1);
-        var values = pairs.Select(a => a.reshape([batch, n, .. a.shape.AsSpan(1)]).mean([1L]).MoveToOuterDisposeScope()).ToArray();
+        context.Run.Report(Name, 1, 1);
+        var values = attributions.Select(a => pairs.Mean(a).MoveToOuterDisposeScope()).ToArray();
         return Result(context, values);
     }
 }

@@ -116,30 +116,43 @@ public sealed record DeepLiftShap : AttributionMethod
 
     internal override Attribution Attribute(AttributionContext context)
     {
-        var inputs = context.Inputs;
-        long batch = context.BatchSize;
         using var scope = NewDisposeScope();
-        var distribution = FitDistribution(Distribution, inputs, Name);
-        int n = (int)distribution[0].shape[0];
-
-        // Every example against every baseline, example-major (Captum's repeat_interleave / repeat).
-        var expandedInputs = inputs.Select(x => x.repeat_interleave(n, dim: 0)).ToArray();
-        var expandedBaselines = distribution.Select(d => d.repeat([batch, .. Enumerable.Repeat(1L, (int)d.dim() - 1)])).ToArray();
-        var expanded = context.With(expandedInputs, context.Target.Expand(n, interleave: true),
-            DeepLiftEngine.RepeatInterleave(context.AdditionalArgs, batch, n));
-
-        Tensor[] pairs;
-        using (var session = DeepLiftEngine.Open(expanded, Name, new(Eps, ReproducesCaptumQuirks, TreatsUnsupportedAsLinear)))
+        var pairs = BaselinePairs.Expand(context, Distribution, Name);
+        Tensor[] attributions;
+        using (var session = DeepLiftEngine.Open(pairs.Context, Name, new(Eps, ReproducesCaptumQuirks, TreatsUnsupportedAsLinear)))
         {
             context.ThrowIfCancelled();
-            var multipliers = DeepLiftEngine.Multipliers(expanded, session, expandedInputs, expandedBaselines);
-            pairs = DeepLiftEngine.Attributions(multipliers, expandedInputs, expandedBaselines, MultipliesByInputs, CustomAttributionFunction, Name);
+            var multipliers = DeepLiftEngine.Multipliers(pairs.Context, session, pairs.Inputs, pairs.Baselines);
+            attributions = DeepLiftEngine.Attributions(multipliers, pairs.Inputs, pairs.Baselines, MultipliesByInputs, CustomAttributionFunction, Name);
         }
         context.Report(Name, 1, 1);
-        var values = pairs.Select(a => a.reshape([batch, n, .. a.shape.AsSpan(1)]).mean([1L]).MoveToOuterDisposeScope()).ToArray();
+        var values = attributions.Select(a => pairs.Mean(a).MoveToOuterDisposeScope()).ToArray();
         Tensor? delta = ReturnsDelta
-            ? Convergence.Delta(expanded, pairs, expandedBaselines, expandedInputs, expanded.Target).MoveToOuterDisposeScope()
+            ? Convergence.Delta(pairs.Context, attributions, pairs.Baselines, pairs.Inputs, pairs.Context.Target).MoveToOuterDisposeScope()
             : null;
         return Result(context, values, delta);
     }
+}
+
+/// <summary>
+/// Every example paired with every baseline of a distribution, example-major (Captum's <c>repeat_interleave</c> of
+/// the inputs and <c>repeat</c> of the baselines), with the context (targets, additional arguments) expanded to match.
+/// Shared by DeepLiftShap and its layer and neuron forms.
+/// </summary>
+internal sealed record BaselinePairs(Tensor[] Inputs, Tensor[] Baselines, AttributionContext Context, long Batch, int Count)
+{
+    public static BaselinePairs Expand(AttributionContext context, ImmutableArray<Tensor> distribution, string method)
+    {
+        long batch = context.BatchSize;
+        var fitted = DeepLiftShap.FitDistribution(distribution, context.Inputs, method);
+        int n = (int)fitted[0].shape[0];
+        var inputs = context.Inputs.Select(x => x.repeat_interleave(n, dim: 0)).ToArray();
+        var baselines = fitted.Select(d => d.repeat([batch, .. Enumerable.Repeat(1L, (int)d.dim() - 1)])).ToArray();
+        var expanded = context.With(inputs, context.Target.Expand(n, interleave: true),
+            DeepLiftEngine.RepeatInterleave(context.AdditionalArgs, batch, n));
+        return new(inputs, baselines, expanded, batch, n);
+    }
+
+    /// <summary>The mean over each example's baselines of a (batch · count, ...) tensor.</summary>
+    public Tensor Mean(Tensor perPair) => perPair.reshape([Batch, Count, .. perPair.shape.AsSpan(1)]).mean([1L]);
 }
