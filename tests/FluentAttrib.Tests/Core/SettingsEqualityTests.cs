@@ -46,16 +46,16 @@ public class SettingsEqualityTests
     [Fact]
     public void LayerGradientShapComparesNoiseByValue() =>
         AssertValueEqual(
-            LayerGradientShap.Default.Noise(0.1, 0.2),
-            LayerGradientShap.Default.Noise(0.1, 0.2),
-            LayerGradientShap.Default.Noise(0.2, 0.1));
+            LayerGradientShap.Default.StdDev(0.1, 0.2),
+            LayerGradientShap.Default.StdDev(0.1, 0.2),
+            LayerGradientShap.Default.StdDev(0.2, 0.1));
 
     [Fact]
     public void NeuronGradientShapComparesNoiseByValue() =>
         AssertValueEqual(
-            NeuronGradientShap.Default.Noise(0.1, 0.2),
-            NeuronGradientShap.Default.Noise(0.1, 0.2),
-            NeuronGradientShap.Default.Noise(0.1));
+            NeuronGradientShap.Default.StdDev(0.1, 0.2),
+            NeuronGradientShap.Default.StdDev(0.1, 0.2),
+            NeuronGradientShap.Default.StdDev(0.1));
 
     /// <summary>Same distribution tensors in the same order: equal; swapped: different.</summary>
     private static void AssertDistributionValueEqual<T>(Func<Tensor[], T> build) where T : class

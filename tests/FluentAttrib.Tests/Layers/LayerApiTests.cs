@@ -130,7 +130,7 @@ public class LayerApiTests
         Assert.Throws<ArgumentOutOfRangeException>(() => InternalInfluence.Steps(1).Method(Quadrature.RiemannTrapezoid));
         Assert.Throws<ArgumentOutOfRangeException>(() => LayerConductance.Default.InternalBatchSize(0));
         Assert.Throws<ArgumentOutOfRangeException>(() => LayerFeatureAblation.Default.PerturbationsPerEval(0));
-        Assert.Throws<ArgumentOutOfRangeException>(() => LayerGradientShap.Default.Noise(-1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => LayerGradientShap.Default.StdDev(-1));
         Assert.Throws<ArgumentOutOfRangeException>(() => NeuronAxis.Slice(0, 2, 0));
         Assert.Equal(Quadrature.RiemannTrapezoid, NeuronConductance.Default.Quadrature);
         Assert.Equal(50, NeuronConductance.Default.StepCount);

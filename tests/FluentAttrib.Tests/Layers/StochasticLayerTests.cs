@@ -37,7 +37,7 @@ public class StochasticLayerTests
         var model = LayerTestModels.Linear2();
         var x = randn(2, 4, dtype: ScalarType.Float64);
         var distribution = randn(5, 4, dtype: ScalarType.Float64);
-        using var a = Explain(model).For(0).At("fc1").With(LayerGradientShap.From(distribution).Samples(6).Noise(0.3).WithDelta())
+        using var a = Explain(model).For(0).At("fc1").With(LayerGradientShap.From(distribution).Samples(6).StdDev(0.3).WithDelta())
             .WithMemoryBudget(1).Attribute(x);
         Assert.Equal([2L, 3], a.Value.shape);
         Assert.Equal([12L], a.Delta!.shape);

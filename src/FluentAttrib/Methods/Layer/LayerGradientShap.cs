@@ -31,7 +31,7 @@ public sealed record LayerGradientShap : LayerAttributionMethod
     public int SampleCount { get; private init; } = 5;
 
     /// <summary>Standard deviation of the input noise, one or one per input. <value>The default value is 0.</value></summary>
-    public ValueList<double> Stdevs { get; private init; } = [0.0];
+    public ValueList<double> StdDevs { get; private init; } = [0.0];
 
     /// <summary>Whether gradients are multiplied by the layer difference. <value>The default value is true.</value></summary>
     public bool MultipliesByInputs { get; private init; } = true;
@@ -56,7 +56,7 @@ public sealed record LayerGradientShap : LayerAttributionMethod
 
     /// <summary>Adds Gaussian noise of standard deviation <paramref name="stdevs"/> (one, or one per input).</summary>
     /// <exception cref="ArgumentOutOfRangeException">A negative or non-finite value.</exception>
-    public LayerGradientShap Noise(params double[] stdevs) => this with { Stdevs = [.. ShapSampling.CheckStdevs(stdevs, nameof(stdevs))] };
+    public LayerGradientShap StdDev(params double[] stdevs) => this with { StdDevs = [.. ShapSampling.CheckStdevs(stdevs, nameof(stdevs))] };
 
     /// <summary>Returns layer difference × gradients (true) or the gradients alone (false).</summary>
     public LayerGradientShap MultiplyByInputs(bool multiply = true) => this with { MultipliesByInputs = multiply };
@@ -68,15 +68,15 @@ public sealed record LayerGradientShap : LayerAttributionMethod
     public override string Name => nameof(LayerGradientShap);
 
     /// <inheritdoc />
-    public override string Describe() => $"{Name}({SampleCount} samples, noise {string.Join("/", Stdevs)}, baselines {Baselines})";
+    public override string Describe() => $"{Name}({SampleCount} samples, noise {string.Join("/", StdDevs)}, baselines {Baselines})";
 
     internal override Attribution Attribute(LayerContext context)
     {
         var run = context.Run;
         var inputs = run.Inputs;
         long batch = run.BatchSize;
-        if (Stdevs.Length != 1 && Stdevs.Length != inputs.Length)
-            throw new ArgumentException($"{Stdevs.Length} noise levels were given for {inputs.Length} inputs.", "stdevs");
+        if (StdDevs.Length != 1 && StdDevs.Length != inputs.Length)
+            throw new ArgumentException($"{StdDevs.Length} noise levels were given for {inputs.Length} inputs.", "stdevs");
         using var outer = NewDisposeScope();
         var distributions = ShapSampling.Distributions(Baselines, inputs);
         int perChunk = Math.Max(1, PathSteps.PerPass(run, inputs, null) / (int)Math.Max(1, batch));
@@ -87,7 +87,7 @@ public sealed record LayerGradientShap : LayerAttributionMethod
             run.ThrowIfCancelled();
             using var scope = NewDisposeScope();
             int s = Math.Min(perChunk, SampleCount - start);
-            var (noisy, drawn, points) = ShapSampling.Draw(inputs, distributions, s, Stdevs);
+            var (noisy, drawn, points) = ShapSampling.Draw(inputs, distributions, s, StdDevs);
             var target = run.Target.Expand(s, interleave: true);
             var (grads, _, _) = LayerProbe.Gradients(run, points, context.Layers, context.ToInput, target, s, interleave: true);
             var attr = grads[0];

@@ -26,7 +26,7 @@ public sealed record NeuronGradientShap : NeuronAttributionMethod
     public int SampleCount { get; private init; } = 5;
 
     /// <summary>Standard deviation of the input noise, one or one per input. <value>The default value is 0.</value></summary>
-    public ValueList<double> Stdevs { get; private init; } = [0.0];
+    public ValueList<double> StdDevs { get; private init; } = [0.0];
 
     /// <summary>Whether gradients are multiplied by (input − baseline). <value>The default value is true.</value></summary>
     public bool MultipliesByInputs { get; private init; } = true;
@@ -48,7 +48,7 @@ public sealed record NeuronGradientShap : NeuronAttributionMethod
 
     /// <summary>Adds Gaussian noise of standard deviation <paramref name="stdevs"/> (one, or one per input).</summary>
     /// <exception cref="ArgumentOutOfRangeException">A negative or non-finite value.</exception>
-    public NeuronGradientShap Noise(params double[] stdevs) => this with { Stdevs = [.. ShapSampling.CheckStdevs(stdevs, nameof(stdevs))] };
+    public NeuronGradientShap StdDev(params double[] stdevs) => this with { StdDevs = [.. ShapSampling.CheckStdevs(stdevs, nameof(stdevs))] };
 
     /// <summary>Returns (input − baseline) × gradients (true) or the gradients alone (false).</summary>
     public NeuronGradientShap MultiplyByInputs(bool multiply = true) => this with { MultipliesByInputs = multiply };
@@ -57,7 +57,7 @@ public sealed record NeuronGradientShap : NeuronAttributionMethod
     public override string Name => nameof(NeuronGradientShap);
 
     /// <inheritdoc />
-    public override string Describe() => $"{Name}({SampleCount} samples, noise {string.Join("/", Stdevs)}, baselines {Baselines})";
+    public override string Describe() => $"{Name}({SampleCount} samples, noise {string.Join("/", StdDevs)}, baselines {Baselines})";
 
     internal override Attribution Attribute(NeuronContext context)
     {
@@ -65,8 +65,8 @@ public sealed record NeuronGradientShap : NeuronAttributionMethod
         var inputs = run.Inputs;
         long batch = run.BatchSize;
         LayerProbe.RequireFloatingInputs(inputs);
-        if (Stdevs.Length != 1 && Stdevs.Length != inputs.Length)
-            throw new ArgumentException($"{Stdevs.Length} noise levels were given for {inputs.Length} inputs.", "stdevs");
+        if (StdDevs.Length != 1 && StdDevs.Length != inputs.Length)
+            throw new ArgumentException($"{StdDevs.Length} noise levels were given for {inputs.Length} inputs.", "stdevs");
         using var outer = NewDisposeScope();
         var distributions = ShapSampling.Distributions(Baselines, inputs);
         int perChunk = Math.Max(1, PathSteps.PerPass(run, inputs, null) / (int)Math.Max(1, batch));
@@ -76,7 +76,7 @@ public sealed record NeuronGradientShap : NeuronAttributionMethod
             run.ThrowIfCancelled();
             using var scope = NewDisposeScope();
             int s = Math.Min(perChunk, SampleCount - start);
-            var (noisy, drawn, points) = ShapSampling.Draw(inputs, distributions, s, Stdevs);
+            var (noisy, drawn, points) = ShapSampling.Draw(inputs, distributions, s, StdDevs);
             var grads = LayerProbe.NeuronGradients(run, points, context.Layer, context.ToInput, context.Selector, s, interleave: true);
             for (int i = 0; i < inputs.Length; i++)
             {
