@@ -61,7 +61,7 @@ internal static class WineDemo
         // feature changes it by almost nothing); 0 is the average training wine, as the features are standardised.
         var methods = new (string Name, AttributionMethod Method)[]
         {
-            (Methods[0], IntegratedGradients.Steps(50).Baseline(0).WithDelta()),
+            (Methods[0], IntegratedGradients.Steps(50).Baseline(0).ReturnDelta()),
             (Methods[1], FeatureAblation.Default.Baseline(0)),
             (Methods[2], KernelShap.Samples(kernelShapSamples).Baseline(0).Seed(0)),
         };

@@ -8,16 +8,15 @@ namespace FluentAttrib;
 /// input-dependent checks happen in <see cref="AttributionRun.Attribute(TorchSharp.torch.Tensor)"/>.
 /// Create one through the method's static entry points, e.g. <c>IntegratedGradients.Steps(50)</c>.
 /// </summary>
-public abstract record AttributionMethod
+public abstract record AttributionMethod : ConfigurableMethod
 {
-    /// <summary>The method's name as Captum spells its class.</summary>
-    public abstract string Name { get; }
+    private protected AttributionMethod(SettingValues values) : base(values) { }
+
+    // Transitional: records not yet on the shared settings.
+    private protected AttributionMethod() : base(new SettingValues()) { }
 
     /// <summary>Runs the method.</summary>
     internal abstract Attribution Attribute(AttributionContext context);
-
-    /// <summary>A short description of the method and its settings.</summary>
-    public virtual string Describe() => Name;
 
     /// <summary>Rounds out messages and results.</summary>
     private protected Attribution Result(AttributionContext context, Tensor[] values, Tensor? delta = null) =>

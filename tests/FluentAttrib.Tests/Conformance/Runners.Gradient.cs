@@ -14,11 +14,11 @@ public static partial class Runners
     public static IntegratedGradients IntegratedGradientsOf(CaseFile c)
     {
         var ig = FluentAttrib.IntegratedGradients.Default.MultiplyByInputs(c.CtorFlag("multiply_by_inputs", true));
-        if (c.Quadrature() is { } q) ig = ig.Method(q);
-        ig = ig.WithSteps(c.Int("n_steps", 50));
+        if (c.Quadrature() is { } q) ig = ig.Quadrature(q);
+        ig = ig.Steps(c.Int("n_steps", 50));
         if (c.Baselines() is { } b) ig = ig.Baseline(b);
         if (c.Has("internal_batch_size")) ig = ig.InternalBatchSize(c.Kw("internal_batch_size").GetInt32());
-        return ig.WithDelta(c.Flag("return_convergence_delta"));
+        return ig.ReturnDelta(c.Flag("return_convergence_delta"));
     }
 
     [CaptumAlgorithm("IntegratedGradients")]

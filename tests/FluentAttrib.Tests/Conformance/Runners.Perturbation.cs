@@ -24,7 +24,7 @@ public static partial class Runners
             else occlusion = occlusion.Stride(Longs(s));
         }
         if (c.Baselines() is { } b) occlusion = occlusion.Baseline(b);
-        if (c.Has("perturbations_per_eval")) occlusion = occlusion.PerturbationsPerEval(c.Kw("perturbations_per_eval").GetInt32());
+        if (c.Has("perturbations_per_eval")) occlusion = occlusion.PerturbationsPerPass(c.Kw("perturbations_per_eval").GetInt32());
         return occlusion;
     }
 

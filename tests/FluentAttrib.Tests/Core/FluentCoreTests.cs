@@ -81,17 +81,17 @@ public class FluentCoreTests
     [Fact]
     public void Trapezoid_rule_needs_two_steps()
     {
-        Assert.Throws<ArgumentOutOfRangeException>(() => IntegratedGradients.Steps(1).Method(Quadrature.RiemannTrapezoid));
-        Assert.Throws<ArgumentOutOfRangeException>(() => IntegratedGradients.Default.Method(Quadrature.RiemannTrapezoid).WithSteps(1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => IntegratedGradients.Steps(1).Quadrature(Quadrature.RiemannTrapezoid));
+        Assert.Throws<ArgumentOutOfRangeException>(() => IntegratedGradients.Default.Quadrature(Quadrature.RiemannTrapezoid).Steps(1));
     }
 
     [Fact]
     public void Settings_are_immutable_values()
     {
         var a = IntegratedGradients.Steps(10);
-        var b = a.Method(Quadrature.RiemannLeft);
-        Assert.Equal(Quadrature.GaussLegendre, a.Quadrature);
-        Assert.Equal(Quadrature.RiemannLeft, b.Quadrature);
+        var b = a.Quadrature(Quadrature.RiemannLeft);
+        Assert.Equal(Quadrature.GaussLegendre, a.Settings.Quadrature);
+        Assert.Equal(Quadrature.RiemannLeft, b.Settings.Quadrature);
         Assert.Equal(IntegratedGradients.Steps(10), a);
     }
 
@@ -121,7 +121,7 @@ public class FluentCoreTests
         Assert.Single(a.Values);
         Assert.True(a.Value.allclose(scale.expand(3, 4)));
         // IG expands the additional argument with the batch of path points.
-        using var ig = Explain(f).With(IntegratedGradients.Steps(5).WithDelta()).WithAdditionalArguments(scale).Attribute(x);
+        using var ig = Explain(f).With(IntegratedGradients.Steps(5).ReturnDelta()).WithAdditionalArguments(scale).Attribute(x);
         Assert.True(ig.Value.allclose(x * scale));
         Assert.True(ig.Delta!.abs().max().item<double>() < 1e-12);
     }

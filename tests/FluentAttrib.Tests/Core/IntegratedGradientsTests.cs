@@ -15,7 +15,7 @@ public class IntegratedGradientsTests
     {
         var model = TestModels.Mlp();
         var x = TestModels.Batch(3);
-        var ig = IntegratedGradients.Steps(12).Method(q);
+        var ig = IntegratedGradients.Steps(12).Quadrature(q);
         using var whole = Explain(model).For(1).With(ig.InternalBatchSize(1000)).Attribute(x);
         using var parts = Explain(model).For(1).With(ig.InternalBatchSize(7)).Attribute(x);
         Assert.True(whole.Value.allclose(parts.Value, rtol: 1e-12, atol: 1e-14));
@@ -41,7 +41,7 @@ public class IntegratedGradientsTests
     {
         var model = TestModels.Mlp(ScalarType.Float32);
         var x = TestModels.Batch(2, ScalarType.Float32);
-        using var a = Explain(model).For(0).With(IntegratedGradients.Steps(20).WithDelta()).Attribute(x);
+        using var a = Explain(model).For(0).With(IntegratedGradients.Steps(20).ReturnDelta()).Attribute(x);
         Assert.Equal(ScalarType.Float32, a.Value.dtype);
         Assert.True(a.Delta!.abs().max().item<float>() < 1e-2f);
     }

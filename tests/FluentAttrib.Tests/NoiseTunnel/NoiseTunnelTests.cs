@@ -82,7 +82,7 @@ public class NoiseTunnelTests
         var x = TinyModels.Inputs();
         var s = tensor(new double[] { 1.0, -2.0, 0.5 }).reshape(3, 1);
         var baselines = x * 0.3 - 0.1;
-        var ig = IntegratedGradients.Steps(6).Baseline(baselines).WithDelta();
+        var ig = IntegratedGradients.Steps(6).Baseline(baselines).ReturnDelta();
         var run = Explain((Tensor a, Tensor scale) => (a.tanh() * w).sum(dim: 1) * scale.squeeze(1)).With(NoiseTunnel.SmoothGrad(ig).StdDev(0).Samples(4).SamplesBatchSize(3))
             .WithAdditionalArguments(s);
         var smooth = run.Attribute(x);

@@ -134,7 +134,7 @@ public class IncrementalOcclusionTests
             long ww = rng.Next(4) == 0 ? width : rng.Next(1, (int)width + 1);
             long sh = rng.Next(3) == 0 ? 1 : rng.Next(1, (int)wh + 1), sw = rng.Next(3) == 0 ? 1 : rng.Next(1, (int)ww + 1);
             var occlusion = Occlusion.Window(wc, wh, ww).Stride(1, sh, sw).Baseline(rng.NextDouble() - 0.5);
-            if (rng.Next(2) == 0) occlusion = occlusion.PerturbationsPerEval(rng.Next(1, 9));
+            if (rng.Next(2) == 0) occlusion = occlusion.PerturbationsPerPass(rng.Next(1, 9));
             Target target = batch == 1 ? rng.Next(3) : new[] { rng.Next(3), rng.Next(3) };
             string what = $"case {cases}: {description}; input {batch}×{channels}×{height}×{width}, window {wc}×{wh}×{ww} stride {sh}×{sw}";
 

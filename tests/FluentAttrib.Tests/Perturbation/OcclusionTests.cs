@@ -59,7 +59,7 @@ public class OcclusionTests
     [Fact]
     public void Non_positive_perturbations_per_eval_is_rejected()
     {
-        var e = Assert.Throws<ArgumentOutOfRangeException>(() => Occlusion.Window(2).PerturbationsPerEval(0));
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => Occlusion.Window(2).PerturbationsPerPass(0));
         Assert.Equal("perturbations", e.ParamName);
     }
 
@@ -67,9 +67,9 @@ public class OcclusionTests
     public void Settings_have_their_documented_defaults()
     {
         var o = Occlusion.Window(3);
-        Assert.Equal(new long[] { 1 }, o.StrideShapes[0].ToArray());
-        Assert.Null(o.PerturbationsPerPass);
-        Assert.Equal("0", o.Baselines.ToString());
+        Assert.Equal(new long[] { 1 }, o.Settings.Strides[0].ToArray());
+        Assert.Null(o.Settings.PerturbationsPerPass);
+        Assert.Equal("0", o.Settings.Baseline.ToString());
     }
 
     // ---- checks that need the input -------------------------------------------------------------------------
@@ -143,7 +143,7 @@ public class OcclusionTests
         var model = Cnn();
         var x = Data(4, ScalarType.Float64, 2, 2, 6, 7);
         long[] window = [1, 3, 2], stride = [1, 2, 2];
-        using var a = Explain(model).For(1).With(Occlusion.Window(window).Stride(stride).PerturbationsPerEval(5)).Attribute(x);
+        using var a = Explain(model).For(1).With(Occlusion.Window(window).Stride(stride).PerturbationsPerPass(5)).Attribute(x);
         AssertClose(ReferenceOcclusion(model, x, 1, window, stride, 0.0), a.Value);
     }
 
@@ -153,8 +153,8 @@ public class OcclusionTests
         var model = Cnn();
         var x = Data(5, ScalarType.Float64, 3, 2, 6, 7);
         var method = Occlusion.Window(2, 2, 3).Stride(1, 2, 2);
-        using var one = Explain(model).For(Target.PerExample(0, 2, 1)).With(method.PerturbationsPerEval(1)).Attribute(x);
-        using var seven = Explain(model).For(Target.PerExample(0, 2, 1)).With(method.PerturbationsPerEval(7)).Attribute(x);
+        using var one = Explain(model).For(Target.PerExample(0, 2, 1)).With(method.PerturbationsPerPass(1)).Attribute(x);
+        using var seven = Explain(model).For(Target.PerExample(0, 2, 1)).With(method.PerturbationsPerPass(7)).Attribute(x);
         using var auto = Explain(model).For(Target.PerExample(0, 2, 1)).With(method).Attribute(x);
         AssertClose(one.Value, seven.Value, atol: 1e-12);
         AssertClose(one.Value, auto.Value, atol: 1e-12);
@@ -194,8 +194,8 @@ public class OcclusionTests
         // F = scale · (Σ p + 2 Σ q): a window's drop is scale · (its sum), averaged over covering windows.
         Func<Tensor[], Tensor> model = a => (a[2] * (a[0].sum(1, keepdim: true) + 2 * a[1].sum(1, keepdim: true))).squeeze(1);
         var method = Occlusion.Windows([2], [1]).Strides([2], [1]);
-        using var one = Explain(model).With(method.PerturbationsPerEval(1)).WithAdditionalArguments(scale).Attribute(p, q);
-        using var many = Explain(model).With(method.PerturbationsPerEval(7)).WithAdditionalArguments(scale).Attribute(p, q);
+        using var one = Explain(model).With(method.PerturbationsPerPass(1)).WithAdditionalArguments(scale).Attribute(p, q);
+        using var many = Explain(model).With(method.PerturbationsPerPass(7)).WithAdditionalArguments(scale).Attribute(p, q);
         var pairs = p.reshape(3, 2, 2).sum(dim: 2, keepdim: true).expand(3, 2, 2).reshape(3, 4);
         AssertClose(scale * pairs, one.Values[0], atol: 1e-12);
         AssertClose(2 * scale * q, one.Values[1], atol: 1e-12);
@@ -210,7 +210,7 @@ public class OcclusionTests
     {
         var x = Data(10, ScalarType.Float64, 2, 6);
         var recorder = new Recorder();
-        using var a = Explain(Mlp()).For(0).With(Occlusion.Window(2).PerturbationsPerEval(2)).WithProgress(recorder).Attribute(x);
+        using var a = Explain(Mlp()).For(0).With(Occlusion.Window(2).PerturbationsPerPass(2)).WithProgress(recorder).Attribute(x);
         Assert.NotEmpty(recorder.Reports);
         var last = recorder.Reports[^1];
         Assert.Equal(last.Total, last.Completed);
@@ -226,7 +226,7 @@ public class OcclusionTests
         using var cts = new CancellationTokenSource();
         var recorder = new Recorder(_ => cts.Cancel());
         Assert.ThrowsAny<OperationCanceledException>(() =>
-            Explain(Mlp()).For(0).With(Occlusion.Window(1).PerturbationsPerEval(1)).WithProgress(recorder).WithCancellation(cts.Token).Attribute(x));
+            Explain(Mlp()).For(0).With(Occlusion.Window(1).PerturbationsPerPass(1)).WithProgress(recorder).WithCancellation(cts.Token).Attribute(x));
         Assert.Single(recorder.Reports);
     }
 

@@ -11,7 +11,7 @@ public class PerturbationMemoryTests
 
     private static AttributionMethod Method(string name, Tensor mask) => name switch
     {
-        "Occlusion" => Occlusion.Window(1, 2, 3).Stride(1, 2, 2).PerturbationsPerEval(3),
+        "Occlusion" => Occlusion.Window(1, 2, 3).Stride(1, 2, 2).PerturbationsPerPass(3),
         "FeatureAblation" => FeatureAblation.Default.Mask(mask).PerturbationsPerEval(3),
         "FeaturePermutation" => FeaturePermutation.Default.Mask(mask).Seed(1).PerturbationsPerEval(3),
         "ShapleyValues" => ShapleyValues.Default.Mask(mask).PerturbationsPerEval(3),

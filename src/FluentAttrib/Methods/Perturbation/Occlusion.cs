@@ -13,9 +13,13 @@ namespace FluentAttrib;
 /// clipped at the edge.
 /// Create one with <see cref="Window(long[])"/> (one input) or <see cref="Windows(long[][])"/> (one per input).
 /// </summary>
-public sealed record Occlusion : AttributionMethod
+public sealed record Occlusion : AttributionMethod,
+    IBaselineSetting, IPerturbationsPerPassSetting, IIncrementalSetting
 {
-    private Occlusion(ImmutableArray<ValueList<long>> windows) => WindowShapes = windows;
+    private Occlusion(SettingValues values) : base(values) { }
+
+    /// <summary>No window yet: the starting point of <see cref="Window(long[])"/> and <see cref="Windows(long[][])"/>.</summary>
+    private static Occlusion Empty { get; } = new(new SettingValues());
 
     /// <summary>
     /// Occlusion of a single input with a window of extent <paramref name="window"/> (one entry per non-batch
@@ -23,74 +27,43 @@ public sealed record Occlusion : AttributionMethod
     /// </summary>
     /// <exception cref="ArgumentException">The window has no dimension.</exception>
     /// <exception cref="ArgumentOutOfRangeException">An extent is less than 1.</exception>
-    public static Occlusion Window(params long[] window)
-    {
-        ArgumentNullException.ThrowIfNull(window);
-        return new([CheckShape(window, nameof(window), "window")]);
-    }
+    public static Occlusion Window(params long[] window) => Empty.Window(window);
 
     /// <summary>Occlusion of a multi-input model: one window shape per input, in input order.</summary>
     /// <exception cref="ArgumentException">No window given, or a window has no dimension.</exception>
     /// <exception cref="ArgumentOutOfRangeException">An extent is less than 1.</exception>
-    public static Occlusion Windows(params long[][] windows)
-    {
-        ArgumentNullException.ThrowIfNull(windows);
-        if (windows.Length == 0) throw new ArgumentException("Give one window shape per input.", nameof(windows));
-        var list = ImmutableArray.CreateBuilder<ValueList<long>>(windows.Length);
-        for (int i = 0; i < windows.Length; i++)
-        {
-            if (windows[i] is null) throw new ArgumentNullException(nameof(windows), $"Window {i} is null.");
-            list.Add(CheckShape(windows[i], nameof(windows), $"window {i}"));
-        }
-        return new(list.MoveToImmutable());
-    }
+    public static Occlusion Windows(params long[][] windows) => Empty.Windows(windows);
 
-    /// <summary>The window shape of each input (a single entry for a single-input model).</summary>
-    public ValueList<ValueList<long>> WindowShapes { get; }
-
-    /// <summary>
-    /// The strides: one entry shared by every input, or one per input; an entry of length 1 applies to every
-    /// dimension. <value>The default value is 1 in every dimension.</value>
-    /// </summary>
-    public ValueList<ValueList<long>> StrideShapes { get; private init; } = [[1L]];
-
-    /// <summary>What an occluded window is replaced with. <value>The default value is zero.</value></summary>
-    public Baselines Baselines { get; private init; } = Baselines.Zero;
-
-    /// <summary>
-    /// Occluded copies of the batch evaluated per forward pass, or null to choose from the memory budget.
-    /// <value>The default value is null.</value>
-    /// </summary>
-    public int? PerturbationsPerPass { get; private init; }
-
-    /// <summary>
-    /// Whether the occluded copies may be evaluated incrementally: for a convolutional model that the analysis
-    /// understands (see <see cref="Incremental"/>), only the region each window can influence is recomputed.
-    /// <value>The default value is true.</value>
-    /// </summary>
-    public bool IsIncremental { get; private init; } = true;
-
-    /// <summary>
-    /// The projective-field cap of the approximate incremental mode (a fraction of each feature map's side), or null
-    /// for exact evaluation. <value>The default value is null.</value>
-    /// </summary>
-    public double? ProjectiveFieldCap { get; private init; }
+    /// <summary>The method's settings, read back by name (<c>Settings.Windows</c>).</summary>
+    public MethodSettings<Occlusion> Settings => new(Values);
 
     /// <summary>Least saving of convolution work for which the incremental path is taken (tests set 0 to force it).</summary>
     internal double MinimumIncrementalGain { get; init; } = IncrementalEvaluator.MinimumGain;
 
-    /// <summary>
-    /// Turns incremental evaluation on (the default) or off. When on and the model is a convolutional network the
-    /// analysis understands (<see cref="FluentAttrib.Models.ExplainableResNet"/>, <see cref="FluentAttrib.Models.ExplainableVgg"/>,
-    /// or a <c>Sequential</c> of Conv2d, BatchNorm2d in eval mode, pointwise activations, MaxPool2d/AvgPool2d, then
-    /// anything), the unoccluded image is run once with every activation kept and each window recomputes, layer by
-    /// layer, only the region it can influence (Krypton's incremental inference); layers from the first one it does not
-    /// understand on (global pooling, linear, unknown modules) run on the full activation. Results equal plain
-    /// occlusion up to floating-point rounding. It is used only where it saves work (single 4-D input, no additional
-    /// arguments, model in eval mode, at least 1.25× fewer convolution multiply-adds); otherwise plain batched
-    /// evaluation runs.
-    /// </summary>
-    public Occlusion Incremental(bool enabled = true) => this with { IsIncremental = enabled, ProjectiveFieldCap = enabled ? ProjectiveFieldCap : null };
+    /// <summary>The window of a single input: checked, and the strides kept where they still fit.</summary>
+    internal Occlusion WithWindows(ValueList<ValueList<long>> windows, string paramName)
+    {
+        var strides = Values.Strides;
+        if (strides.Length == 1)
+            for (int i = 0; i < windows.Length; i++)
+                CheckStrideRank(strides[0], windows[i], paramName, i);
+        else if (strides.Length != windows.Length)
+            throw new ArgumentException($"{windows.Length} window shapes were given but {strides.Length} strides are set; set the windows first.", paramName);
+        else
+            for (int i = 0; i < windows.Length; i++)
+                CheckStrideRank(strides[i], windows[i], paramName, i);
+        return this with { Values = Values with { Windows = windows } };
+    }
+
+    /// <summary>Checks one window or stride shape.</summary>
+    internal static ValueList<long> CheckShape(long[] values, string paramName, string what)
+    {
+        ArgumentNullException.ThrowIfNull(values, paramName);
+        if (values.Length == 0) throw new ArgumentException($"The {what} needs at least one dimension.", paramName);
+        foreach (long v in values)
+            if (v < 1) throw new ArgumentOutOfRangeException(paramName, v, $"Every extent of the {what} must be at least 1; got {Format([.. values])}.");
+        return [.. values];
+    }
 
     /// <summary>
     /// Approximate incremental evaluation (Krypton's projective-field threshold): in every layer the recomputed
@@ -103,22 +76,22 @@ public sealed record Occlusion : AttributionMethod
     public Occlusion ApproximateProjectiveField(double fraction)
     {
         if (!(fraction > 0 && fraction <= 1)) throw new ArgumentOutOfRangeException(nameof(fraction), fraction, "The projective-field cap is a fraction in (0, 1].");
-        return this with { IsIncremental = true, ProjectiveFieldCap = fraction };
+        return this with { Values = Values with { Incremental = true, ApproximateProjectiveField = fraction } };
     }
 
     /// <summary>
     /// Moves the window by <paramref name="stride"/> elements: one value for every dimension or one per dimension,
     /// applied to every input. A stride may not exceed the window where the window is smaller than the input.
+    /// The default is 1 in every dimension.
     /// </summary>
     /// <exception cref="ArgumentException">No value, or neither 1 nor one per window dimension.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A value is less than 1.</exception>
     public Occlusion Stride(params long[] stride)
     {
-        ArgumentNullException.ThrowIfNull(stride);
         var s = CheckShape(stride, nameof(stride), "stride");
-        for (int i = 0; i < WindowShapes.Length; i++)
-            CheckStrideRank(s, WindowShapes[i], nameof(stride), i);
-        return this with { StrideShapes = [s] };
+        for (int i = 0; i < Values.Windows.Length; i++)
+            CheckStrideRank(s, Values.Windows[i], nameof(stride), i);
+        return this with { Values = Values with { Strides = [s] } };
     }
 
     /// <summary>One stride per input (each a single value or one per dimension of that input's window).</summary>
@@ -127,35 +100,18 @@ public sealed record Occlusion : AttributionMethod
     public Occlusion Strides(params long[][] strides)
     {
         ArgumentNullException.ThrowIfNull(strides);
-        if (strides.Length != WindowShapes.Length)
-            throw new ArgumentException($"{strides.Length} strides were given for {WindowShapes.Length} window shapes; give one per input.", nameof(strides));
+        var windows = Values.Windows;
+        if (strides.Length != windows.Length)
+            throw new ArgumentException($"{strides.Length} strides were given for {windows.Length} window shapes; give one per input.", nameof(strides));
         var list = ImmutableArray.CreateBuilder<ValueList<long>>(strides.Length);
         for (int i = 0; i < strides.Length; i++)
         {
             if (strides[i] is null) throw new ArgumentNullException(nameof(strides), $"Stride {i} is null.");
             var s = CheckShape(strides[i], nameof(strides), $"stride {i}");
-            CheckStrideRank(s, WindowShapes[i], nameof(strides), i);
+            CheckStrideRank(s, windows[i], nameof(strides), i);
             list.Add(s);
         }
-        return this with { StrideShapes = list.MoveToImmutable() };
-    }
-
-    /// <summary>Replaces occluded windows with <paramref name="baselines"/> (scalar, broadcastable tensor, or one per input).</summary>
-    public Occlusion Baseline(Baselines baselines)
-    {
-        ArgumentNullException.ThrowIfNull(baselines);
-        return this with { Baselines = baselines };
-    }
-
-    /// <summary>
-    /// Evaluates <paramref name="perturbations"/> occluded copies of the batch per forward pass (Captum's
-    /// <c>perturbations_per_eval</c>); the model must then return one row per example.
-    /// </summary>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="perturbations"/> is less than 1.</exception>
-    public Occlusion PerturbationsPerEval(int perturbations)
-    {
-        ArgumentOutOfRangeException.ThrowIfLessThan(perturbations, 1);
-        return this with { PerturbationsPerPass = perturbations };
+        return this with { Values = Values with { Strides = list.MoveToImmutable() } };
     }
 
     /// <inheritdoc />
@@ -163,23 +119,23 @@ public sealed record Occlusion : AttributionMethod
 
     /// <inheritdoc />
     public override string Describe() =>
-        $"Occlusion(window {string.Join(" ", WindowShapes.Select(Format))}, stride {string.Join(" ", StrideShapes.Select(Format))}, baselines {Baselines}" +
-        (ProjectiveFieldCap is { } cap ? $", approximate incremental (projective field ≤ {cap:G3})" : IsIncremental ? "" : ", not incremental") + ")";
+        $"Occlusion(window {string.Join(" ", Values.Windows.Select(Format))}, stride {string.Join(" ", Values.Strides.Select(Format))}, baselines {Values.Baseline}" +
+        (Values.ApproximateProjectiveField is { } cap ? $", approximate incremental (projective field ≤ {cap:G3})" : Values.Incremental ? "" : ", not incremental") + ")";
 
     internal override Attribution Attribute(AttributionContext context)
     {
         var inputs = context.Inputs;
-        if (WindowShapes.Length != inputs.Length)
+        if (Values.Windows.Length != inputs.Length)
             throw new ArgumentException(
-                $"{WindowShapes.Length} window shape(s) were given for {inputs.Length} input(s); use Occlusion.Windows(...) with one shape per input.", "window");
-        if (StrideShapes.Length != 1 && StrideShapes.Length != inputs.Length)
-            throw new ArgumentException($"{StrideShapes.Length} strides were given for {inputs.Length} inputs.", "stride");
+                $"{Values.Windows.Length} window shape(s) were given for {inputs.Length} input(s); use Occlusion.Windows(...) with one shape per input.", "window");
+        if (Values.Strides.Length != 1 && Values.Strides.Length != inputs.Length)
+            throw new ArgumentException($"{Values.Strides.Length} strides were given for {inputs.Length} inputs.", "stride");
         var geometry = new (long[] Shape, long[] Window, long[] Stride)[inputs.Length];
         for (int i = 0; i < inputs.Length; i++)
             geometry[i] = Check(i, inputs[i]);
 
         using var scope = NewDisposeScope();
-        var baselines = Baselines.MaterializeAll(inputs);
+        var baselines = Values.Baseline.MaterializeAll(inputs);
         var windows = geometry.Select((g, i) => new SlidingWindows(g.Shape, g.Window, g.Stride, inputs[i].device)).ToArray();
         var offsets = new int[inputs.Length]; // first perturbation number of each input's windows
         long total = 1; // perturbation 0 is the unoccluded batch
@@ -210,20 +166,20 @@ public sealed record Occlusion : AttributionMethod
             return batch;
         }
 
-        using var incremental = IsIncremental && inputs.Length == 1 && inputs[0].dim() == 4
-            ? IncrementalEvaluator.TryCreate(context, Regions(geometry[0], windows[0]), ProjectiveFieldCap, PerturbationsPerPass, MinimumIncrementalGain)
+        using var incremental = Values.Incremental && inputs.Length == 1 && inputs[0].dim() == 4
+            ? IncrementalEvaluator.TryCreate(context, Regions(geometry[0], windows[0]), Values.ApproximateProjectiveField, Values.PerturbationsPerPass, MinimumIncrementalGain)
             : null;
         Tensor outputs;
         Tensor? delta = null;
         if (incremental is not null)
         {
             outputs = incremental.Evaluate(context, Name, numbers => Build(numbers)[0]);
-            if (ProjectiveFieldCap is not null)
+            if (Values.ApproximateProjectiveField is not null)
                 delta = incremental.SampledError(context, outputs, numbers => Build(numbers)[0], (int)total).MoveToOuterDisposeScope();
         }
         else
         {
-            int perPass = PerturbationEngine.PerturbationsPerPass(context, PerturbationsPerPass);
+            int perPass = PerturbationEngine.PerturbationsPerPass(context, Values.PerturbationsPerPass);
             outputs = PerturbationEngine.Evaluate(context, Name, (int)total, perPass,
                 (start, k) => Build(arange(start, start + k, dtype: ScalarType.Int64, device: inputs[0].device)));
         }
@@ -256,13 +212,13 @@ public sealed record Occlusion : AttributionMethod
     private (long[] Shape, long[] Window, long[] Stride) Check(int i, Tensor input)
     {
         long[] shape = input.shape[1..];
-        long[] window = [.. WindowShapes[i]];
-        string which = WindowShapes.Length == 1 ? "The window" : $"Window {i}";
+        long[] window = [.. Values.Windows[i]];
+        string which = Values.Windows.Length == 1 ? "The window" : $"Window {i}";
         if (window.Length != shape.Length)
             throw new ArgumentException(
-                $"{which} {Format(WindowShapes[i])} has {window.Length} dimension(s) but input {i} of shape {Shapes.Format(input.shape)} has {shape.Length} besides the batch dimension; give one extent per non-batch dimension.",
+                $"{which} {Format(Values.Windows[i])} has {window.Length} dimension(s) but input {i} of shape {Shapes.Format(input.shape)} has {shape.Length} besides the batch dimension; give one extent per non-batch dimension.",
                 "window");
-        var strideEntry = StrideShapes.Length == 1 ? StrideShapes[0] : StrideShapes[i];
+        var strideEntry = Values.Strides.Length == 1 ? Values.Strides[0] : Values.Strides[i];
         long[] stride = strideEntry.Length == 1 ? [.. Enumerable.Repeat(strideEntry[0], shape.Length)] : [.. strideEntry];
         if (stride.Length != shape.Length)
             throw new ArgumentException(
@@ -272,22 +228,14 @@ public sealed record Occlusion : AttributionMethod
         {
             if (window[d] > shape[d])
                 throw new ArgumentException(
-                    $"{which} {Format(WindowShapes[i])} exceeds input {i} of shape {Shapes.Format(input.shape)} in dimension {d + 1}.",
+                    $"{which} {Format(Values.Windows[i])} exceeds input {i} of shape {Shapes.Format(input.shape)} in dimension {d + 1}.",
                     "window");
             if (window[d] < shape[d] && stride[d] > window[d])
                 throw new ArgumentException(
-                    $"The stride {Format(strideEntry)} of input {i} is larger than its window {Format(WindowShapes[i])} in dimension {d + 1}: elements would be skipped (input shape {Shapes.Format(input.shape)}).",
+                    $"The stride {Format(strideEntry)} of input {i} is larger than its window {Format(Values.Windows[i])} in dimension {d + 1}: elements would be skipped (input shape {Shapes.Format(input.shape)}).",
                     "stride");
         }
         return (shape, window, stride);
-    }
-
-    private static ValueList<long> CheckShape(long[] values, string paramName, string what)
-    {
-        if (values.Length == 0) throw new ArgumentException($"The {what} needs at least one dimension.", paramName);
-        foreach (long v in values)
-            if (v < 1) throw new ArgumentOutOfRangeException(paramName, v, $"Every extent of the {what} must be at least 1; got {Format([.. values])}.");
-        return [.. values];
     }
 
     private static void CheckStrideRank(ValueList<long> stride, ValueList<long> window, string paramName, int input)

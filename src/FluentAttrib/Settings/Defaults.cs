@@ -1,0 +1,55 @@
+using FluentAttrib.Core;
+
+namespace FluentAttrib;
+
+/// <summary>
+/// Every default value of the library, defined once. A method's <c>Default</c> instance uses these values; the
+/// settings reference (docs/methods.md) lists them per method.
+/// </summary>
+public static class Defaults
+{
+    /// <summary>Integration steps of the path methods (Captum's <c>n_steps</c>). <value>50.</value></summary>
+    public const int Steps = 50;
+
+    /// <summary>Integration rule of the path methods (Captum's <c>method</c>). <value>Gauss–Legendre.</value></summary>
+    public const Quadrature Quadrature = FluentAttrib.Quadrature.GaussLegendre;
+
+    /// <summary>Samples per example of GradientShap and its layer and neuron forms (<c>n_samples</c>). <value>5.</value></summary>
+    public const int GradientShapSamples = 5;
+
+    /// <summary>Noise standard deviation of GradientShap and its layer and neuron forms (<c>stdevs</c>). <value>0.</value></summary>
+    public const double GradientShapStdDev = 0.0;
+
+    /// <summary>Noisy copies per example of NoiseTunnel (<c>nt_samples</c>). <value>5.</value></summary>
+    public const int NoiseTunnelSamples = 5;
+
+    /// <summary>Noise standard deviation of NoiseTunnel (<c>stdevs</c>). <value>1.</value></summary>
+    public const double NoiseTunnelStdDev = 1.0;
+
+    /// <summary>Permutations per example of ShapleyValueSampling (<c>n_samples</c>). <value>25.</value></summary>
+    public const int ShapleyValueSamplingSamples = 25;
+
+    /// <summary>Coalitions per example of KernelShap (<c>n_samples</c>). <value>25.</value></summary>
+    public const int KernelShapSamples = 25;
+
+    /// <summary>Samples per example of Lime (<c>n_samples</c>). <value>25.</value></summary>
+    public const int LimeSamples = 25;
+
+    /// <summary>Regularisation of Lime's default surrogate, Lasso (Captum's <c>SkLearnLasso(alpha=0.01)</c>). <value>0.01.</value></summary>
+    public const double LimeLassoAlpha = 0.01;
+
+    /// <summary>Width of Lime's exponential similarity kernel (<c>kernel_width</c>). <value>1.</value></summary>
+    public const double LimeKernelWidth = 1.0;
+
+    /// <summary>Division guard of DeepLift's multipliers (<c>eps</c>). <value>1e-10.</value></summary>
+    public const double Eps = 1e-10;
+
+    /// <summary>Perturbations per example of Infidelity (<c>n_perturb_samples</c>). <value>10.</value></summary>
+    public const int InfidelitySamples = 10;
+
+    /// <summary>Perturbations per example of SensitivityMax (<c>n_perturb_samples</c>). <value>10.</value></summary>
+    public const int SensitivityMaxSamples = 10;
+
+    /// <summary>Radius of SensitivityMax's default uniform perturbation (<c>perturb_radius</c>). <value>0.02.</value></summary>
+    public const double SensitivityRadius = 0.02;
+}

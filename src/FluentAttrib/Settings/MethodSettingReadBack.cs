@@ -1,0 +1,120 @@
+using static TorchSharp.torch;
+
+namespace FluentAttrib;
+
+/// <summary>
+/// Reading settings back: <c>method.Settings.Steps</c>. Each property is offered only on the settings of method types
+/// that have that setting, and has the setter's name (see <see cref="MethodSettingExtensions"/>).
+/// </summary>
+public static class MethodSettingReadBack
+{
+    extension<TMethod>(MethodSettings<TMethod> settings) where TMethod : ConfigurableMethod, IPathSetting
+    {
+        /// <summary>Integration steps.</summary>
+        public int Steps => settings.Values.Steps;
+
+        /// <summary>Integration rule.</summary>
+        public Quadrature Quadrature => settings.Values.Quadrature;
+    }
+
+    extension<TMethod>(MethodSettings<TMethod> settings) where TMethod : ConfigurableMethod, IBaselineSetting
+    {
+        /// <summary>The baseline (zero unless set).</summary>
+        public Baselines Baseline => settings.Values.Baseline;
+    }
+
+    extension<TMethod>(MethodSettings<TMethod> settings) where TMethod : ConfigurableMethod, IBaselineDistributionSetting
+    {
+        /// <summary>The baseline distribution, one tensor per input (empty when not set).</summary>
+        public IReadOnlyList<Tensor> BaselineDistribution => settings.Values.BaselineDistribution;
+    }
+
+    extension<TMethod>(MethodSettings<TMethod> settings) where TMethod : ConfigurableMethod, ISamplesSetting
+    {
+        /// <summary>Samples per example.</summary>
+        public int Samples => settings.Values.Samples;
+    }
+
+    extension<TMethod>(MethodSettings<TMethod> settings) where TMethod : ConfigurableMethod, ISeedSetting
+    {
+        /// <summary>The seed, or null for torch's default generator.</summary>
+        public long? Seed => settings.Values.Seed;
+    }
+
+    extension<TMethod>(MethodSettings<TMethod> settings) where TMethod : ConfigurableMethod, IPerturbationsPerPassSetting
+    {
+        /// <summary>Perturbed copies per forward pass, or null to plan from the memory budget.</summary>
+        public int? PerturbationsPerPass => settings.Values.PerturbationsPerPass;
+    }
+
+    extension<TMethod>(MethodSettings<TMethod> settings) where TMethod : ConfigurableMethod, IInternalBatchSizeSetting
+    {
+        /// <summary>Expanded examples per pass, or null to plan from the memory budget.</summary>
+        public int? InternalBatchSize => settings.Values.InternalBatchSize;
+    }
+
+    extension<TMethod>(MethodSettings<TMethod> settings) where TMethod : ConfigurableMethod, INoiseSetting
+    {
+        /// <summary>Noise standard deviations: one for every input, or one per input.</summary>
+        public IReadOnlyList<double> StdDevs => settings.Values.StdDevs;
+    }
+
+    extension<TMethod>(MethodSettings<TMethod> settings) where TMethod : ConfigurableMethod, IMultiplyByInputsSetting
+    {
+        /// <summary>Whether the result is multiplied by (input − baseline).</summary>
+        public bool MultiplyByInputs => settings.Values.MultiplyByInputs;
+    }
+
+    extension<TMethod>(MethodSettings<TMethod> settings) where TMethod : ConfigurableMethod, IDeltaSetting
+    {
+        /// <summary>Whether the convergence delta is returned.</summary>
+        public bool ReturnDelta => settings.Values.ReturnDelta;
+    }
+
+    extension<TMethod>(MethodSettings<TMethod> settings) where TMethod : ConfigurableMethod, IMaskSetting
+    {
+        /// <summary>The feature (or layer) mask, or null for one feature per scalar.</summary>
+        public FeatureMask? Mask => settings.Values.Mask;
+    }
+
+    extension<TMethod>(MethodSettings<TMethod> settings) where TMethod : ConfigurableMethod, IReturnInputShapeSetting
+    {
+        /// <summary>Whether attributions have the inputs' shapes (true) or are the surrogate's coefficients.</summary>
+        public bool ReturnInputShape => settings.Values.ReturnInputShape;
+    }
+
+    extension<TMethod>(MethodSettings<TMethod> settings) where TMethod : ConfigurableMethod, IDeepLiftSetting
+    {
+        /// <summary>|Δin| below which a rule falls back to the plain gradient.</summary>
+        public double Eps => settings.Values.Eps;
+
+        /// <summary>The function that replaces multipliers × (input − baseline), or null.</summary>
+        public DeepLiftAttributionFunction? CustomAttribution => settings.Values.CustomAttribution;
+
+        /// <summary>Whether Captum's two rule quirks are reproduced.</summary>
+        public bool CaptumQuirks => settings.Values.CaptumQuirks;
+
+        /// <summary>Whether modules without a rule pass the plain gradient.</summary>
+        public bool TreatUnsupportedAsLinear => settings.Values.TreatUnsupportedAsLinear;
+    }
+
+    extension<TMethod>(MethodSettings<TMethod> settings) where TMethod : ConfigurableMethod, IIncrementalSetting
+    {
+        /// <summary>Whether incremental evaluation may be used.</summary>
+        public bool Incremental => settings.Values.Incremental;
+    }
+
+    // Method-specific settings.
+
+    extension(MethodSettings<Occlusion> settings)
+    {
+        /// <summary>The window shape of each input (one entry for a single-input model).</summary>
+        public IReadOnlyList<IReadOnlyList<long>> Windows => [.. settings.Values.Windows.Select(w => (IReadOnlyList<long>)w)];
+
+        /// <summary>The strides: one entry shared by every input, or one per input; an entry of length 1 applies to every dimension.</summary>
+        public IReadOnlyList<IReadOnlyList<long>> Strides => [.. settings.Values.Strides.Select(w => (IReadOnlyList<long>)w)];
+
+        /// <summary>The projective-field cap of approximate incremental evaluation, or null for exact evaluation.</summary>
+        public double? ApproximateProjectiveField => settings.Values.ApproximateProjectiveField;
+    }
+}

@@ -1,0 +1,50 @@
+using System.Collections.Immutable;
+using FluentAttrib.Core;
+using static TorchSharp.torch;
+
+namespace FluentAttrib;
+
+/// <summary>
+/// The stored settings of every method, metric and noise tunnel: one immutable value per concept. A method reads
+/// only the concepts it declares (its capability interfaces); the rest keep their defaults. Records compare by
+/// value, lists element-wise (<see cref="ValueList{T}"/>), tensors by reference.
+/// </summary>
+internal sealed record SettingValues
+{
+    public int Steps { get; init; } = Defaults.Steps;
+    public Quadrature Quadrature { get; init; } = Defaults.Quadrature;
+    public Baselines Baseline { get; init; } = Baselines.Zero;
+    public ValueList<Tensor> BaselineDistribution { get; init; } = [];
+    public int Samples { get; init; } = 1;
+    public long? Seed { get; init; }
+    public int? PerturbationsPerPass { get; init; }
+    public int? InternalBatchSize { get; init; }
+    public ValueList<double> StdDevs { get; init; } = [0.0];
+    public bool MultiplyByInputs { get; init; } = true;
+    public bool ReturnDelta { get; init; }
+    public FeatureMask? Mask { get; init; }
+    public double Eps { get; init; } = Defaults.Eps;
+    public bool TreatUnsupportedAsLinear { get; init; }
+    public bool CaptumQuirks { get; init; } = true;
+    public DeepLiftAttributionFunction? CustomAttribution { get; init; }
+    public bool Incremental { get; init; } = true;
+    public bool ReturnInputShape { get; init; } = true;
+
+    // Method-specific concepts.
+    public ValueList<ValueList<long>> Windows { get; init; } = [];
+    public ValueList<ValueList<long>> Strides { get; init; } = [[1L]];
+    public double? ApproximateProjectiveField { get; init; }
+    public SurrogateModel Surrogate { get; init; } = SurrogateModel.Lasso(Defaults.LimeLassoAlpha);
+    public double KernelWidth { get; init; } = Defaults.LimeKernelWidth;
+    public LimeDistance Distance { get; init; } = LimeDistance.Cosine;
+    public bool Absolute { get; init; } = true;
+    public bool Relu { get; init; }
+    public bool KeepChannels { get; init; }
+    public ImmutableDictionary<string, LrpRule> LayerRules { get; init; } = ImmutableDictionary<string, LrpRule>.Empty.WithComparers(StringComparer.Ordinal);
+    public ImmutableDictionary<Type, LrpRule> TypeRules { get; init; } = ImmutableDictionary<Type, LrpRule>.Empty;
+    public InterpolationMode Interpolation { get; init; } = InterpolationMode.Nearest;
+    public bool AtLayerInput { get; init; }
+    public bool DrawBaselineFromDistribution { get; init; }
+    public bool Normalize { get; init; }
+    public double Radius { get; init; } = Defaults.SensitivityRadius;
+}
