@@ -8,15 +8,12 @@ namespace FluentAttrib;
 /// <c>Explain(model).For(target).At(layer).With(method).Attribute(input)</c>. Immutable; settings are checked when
 /// built. Create one through the method's static entry points, e.g. <c>LayerGradCam.Default.Relu()</c>.
 /// </summary>
-public abstract record LayerAttributionMethod
+public abstract record LayerAttributionMethod : ConfigurableMethod
 {
-    private protected LayerAttributionMethod() { }
+    private protected LayerAttributionMethod(SettingValues values) : base(values) { }
 
-    /// <summary>The method's name as Captum spells its class.</summary>
-    public abstract string Name { get; }
-
-    /// <summary>A short description of the method and its settings.</summary>
-    public virtual string Describe() => Name;
+    // Transitional: records not yet on the shared settings.
+    private protected LayerAttributionMethod() : base(new SettingValues()) { }
 
     internal abstract Attribution Attribute(LayerContext context);
 
@@ -30,6 +27,9 @@ public abstract record LayerAttributionMethod
 /// </summary>
 public abstract record MultiLayerAttributionMethod : LayerAttributionMethod
 {
+    private protected MultiLayerAttributionMethod(SettingValues values) : base(values) { }
+
+    // Transitional: records not yet on the shared settings.
     private protected MultiLayerAttributionMethod() { }
 }
 
@@ -37,15 +37,12 @@ public abstract record MultiLayerAttributionMethod : LayerAttributionMethod
 /// A configured neuron attribution method (attributes one neuron of a layer to the model inputs; results have the
 /// inputs' shapes), used as <c>Explain(model).At(layer).Neuron(3).With(method).Attribute(input)</c>.
 /// </summary>
-public abstract record NeuronAttributionMethod
+public abstract record NeuronAttributionMethod : ConfigurableMethod
 {
-    private protected NeuronAttributionMethod() { }
+    private protected NeuronAttributionMethod(SettingValues values) : base(values) { }
 
-    /// <summary>The method's name as Captum spells its class.</summary>
-    public abstract string Name { get; }
-
-    /// <summary>A short description of the method and its settings.</summary>
-    public virtual string Describe() => Name;
+    // Transitional: records not yet on the shared settings.
+    private protected NeuronAttributionMethod() : base(new SettingValues()) { }
 
     /// <summary>Whether the method explains a model output (target) through the neuron; most explain the neuron alone.</summary>
     internal virtual bool UsesTarget => false;
