@@ -49,3 +49,11 @@ public interface IDeepLiftSetting;
 
 /// <summary>The method can evaluate perturbed copies incrementally (<see cref="MethodSettingExtensions.Incremental{TMethod}"/>).</summary>
 public interface IIncrementalSetting;
+
+// --- Rule-based methods (LRP) ---
+
+/// <summary>
+/// The method propagates relevance with per-layer LRP rules (<see cref="MethodSettingExtensions.Rule{TMethod}(TMethod, Layer, LrpRule)"/>,
+/// and <c>Rule&lt;TModule&gt;(LrpRule)</c> on each method); read back as <c>Settings.LayerRules</c> and <c>Settings.TypeRules</c>.
+/// </summary>
+public interface ILrpRuleSetting;

@@ -52,4 +52,12 @@ public static class Defaults
 
     /// <summary>Radius of SensitivityMax's default uniform perturbation (<c>perturb_radius</c>). <value>0.02.</value></summary>
     public const double SensitivityRadius = 0.02;
+
+    // --- LRP rules ---
+
+    /// <summary>ε of LRP's ε-rule, and the stabiliser of its other rules (Captum's <c>EpsilonRule(epsilon=1e-9)</c>). <value>1e-9.</value></summary>
+    public const double LrpEpsilon = 1e-9;
+
+    /// <summary>γ of LRP's γ-rule (Captum's <c>GammaRule(gamma=0.25)</c>). <value>0.25.</value></summary>
+    public const double LrpGamma = 0.25;
 }

@@ -243,6 +243,32 @@ public static class MethodSettingExtensions
         return method.WithWindows(list.MoveToImmutable(), nameof(windows));
     }
 
+    // --- LRP rules (Lrp, LayerLrp) ---
+
+    /// <summary>
+    /// Uses <paramref name="rule"/> on the leaf module at <paramref name="layer"/> (a dotted path such as
+    /// <c>"flatten"</c> or <c>"layer1.0.conv1"</c>), replacing its default and any rule set for its module type; a
+    /// second rule for the same layer replaces the first. Checked against the model when attributing. Rules for a
+    /// module type: <c>Rule&lt;TModule&gt;(LrpRule)</c>. Read back as <c>Settings.LayerRules</c>.
+    /// </summary>
+    /// <exception cref="ArgumentNullException"><paramref name="layer"/> or <paramref name="rule"/> is null.</exception>
+    /// <exception cref="ArgumentException">The layer path is empty (the model itself).</exception>
+    public static TMethod Rule<TMethod>(this TMethod method, Layer layer, LrpRule rule) where TMethod : ConfigurableMethod, ILrpRuleSetting
+    {
+        ArgumentNullException.ThrowIfNull(method);
+        ArgumentNullException.ThrowIfNull(layer);
+        ArgumentNullException.ThrowIfNull(rule);
+        if (layer.Path.Length == 0) throw new ArgumentException("Give the path of a layer inside the model, not the model itself.", nameof(layer));
+        return Update(method, method.Values with { LayerRules = method.Values.LayerRules.SetItem(layer.Path, rule) });
+    }
+
+    /// <summary>The rule-for-a-module-type setter of <see cref="Lrp"/> and <see cref="LayerLrp"/> (an instance method of each, as its module type is a type argument).</summary>
+    internal static TMethod TypeRule<TMethod>(TMethod method, Type moduleType, LrpRule rule) where TMethod : ConfigurableMethod, ILrpRuleSetting
+    {
+        ArgumentNullException.ThrowIfNull(rule);
+        return Update(method, method.Values with { TypeRules = method.Values.TypeRules.SetItem(moduleType, rule) });
+    }
+
     /// <summary>A copy of <paramref name="method"/> with <paramref name="values"/>; the one place a setting is stored.</summary>
     internal static TMethod Update<TMethod>(TMethod method, SettingValues values) where TMethod : ConfigurableMethod =>
         (TMethod)method.WithValues(values);

@@ -117,4 +117,24 @@ public static class MethodSettingReadBack
         /// <summary>The projective-field cap of approximate incremental evaluation, or null for exact evaluation.</summary>
         public double? ApproximateProjectiveField => settings.Values.ApproximateProjectiveField;
     }
+
+    // --- Rule-based methods ---
+
+    extension<TMethod>(MethodSettings<TMethod> settings) where TMethod : ConfigurableMethod, ILrpRuleSetting
+    {
+        /// <summary>The LRP rules set for layers by path (they take precedence over <c>TypeRules</c>); empty unless set.</summary>
+        public IReadOnlyDictionary<string, LrpRule> LayerRules => settings.Values.LayerRules;
+
+        /// <summary>The LRP rules set for every layer of a module type (they take precedence over the defaults); empty unless set.</summary>
+        public IReadOnlyDictionary<Type, LrpRule> TypeRules => settings.Values.TypeRules;
+    }
+
+    extension(MethodSettings<GuidedGradCam> settings)
+    {
+        /// <summary>How the Grad-CAM map is upsampled to the inputs' size (<see cref="InterpolationMode.Nearest"/> unless set).</summary>
+        public InterpolationMode Interpolation => settings.Values.Interpolation;
+
+        /// <summary>Whether the Grad-CAM map is computed on the layer's input rather than its output.</summary>
+        public bool AtLayerInput => settings.Values.AtLayerInput;
+    }
 }

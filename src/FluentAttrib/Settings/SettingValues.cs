@@ -40,8 +40,8 @@ internal sealed record SettingValues
     public bool Absolute { get; init; } = true;
     public bool Relu { get; init; }
     public bool KeepChannels { get; init; }
-    public ImmutableDictionary<string, LrpRule> LayerRules { get; init; } = ImmutableDictionary<string, LrpRule>.Empty.WithComparers(StringComparer.Ordinal);
-    public ImmutableDictionary<Type, LrpRule> TypeRules { get; init; } = ImmutableDictionary<Type, LrpRule>.Empty;
+    public ValueDictionary<string, LrpRule> LayerRules { get; init; } = new(ImmutableDictionary<string, LrpRule>.Empty.WithComparers(StringComparer.Ordinal));
+    public ValueDictionary<Type, LrpRule> TypeRules { get; init; } = new(ImmutableDictionary<Type, LrpRule>.Empty);
     public InterpolationMode Interpolation { get; init; } = InterpolationMode.Nearest;
     public bool AtLayerInput { get; init; }
     public bool DrawBaselineFromDistribution { get; init; }

@@ -10,7 +10,7 @@ public static partial class Runners
     {
         var dl = FluentAttrib.DeepLift.Default.MultiplyByInputs(c.CtorFlag("multiply_by_inputs", true));
         if (c.Baselines() is { } b) dl = dl.Baseline(b);
-        return dl.WithDelta(c.Flag("return_convergence_delta"));
+        return dl.ReturnDelta(c.Flag("return_convergence_delta"));
     }
 
     [CaptumAlgorithm("DeepLift")]
@@ -24,9 +24,9 @@ public static partial class Runners
     [CaptumAlgorithm("DeepLiftShap")]
     public static CaseResult DeepLiftShap(CaseFile c, ModelBuilder.Built? m)
     {
-        var dls = FluentAttrib.DeepLiftShap.Baselines(DistributionOf(c.Kw("baselines")))
+        var dls = FluentAttrib.DeepLiftShap.BaselineDistribution(DistributionOf(c.Kw("baselines")))
             .MultiplyByInputs(c.CtorFlag("multiply_by_inputs", true))
-            .WithDelta(c.Flag("return_convergence_delta"));
+            .ReturnDelta(c.Flag("return_convergence_delta"));
         return CaseResult.From(m!.Explainer.For(c.Target()).With(dls).Attribute(c.Inputs()));
     }
 
@@ -60,7 +60,7 @@ public static partial class Runners
     /// <summary>LRP settings: the case's constructor layer_rules become per-layer overrides.</summary>
     public static FluentAttrib.Lrp LrpOf(CaseFile c)
     {
-        var lrp = FluentAttrib.Lrp.Default.WithDelta(c.Flag("return_convergence_delta"));
+        var lrp = FluentAttrib.Lrp.Default.ReturnDelta(c.Flag("return_convergence_delta"));
         if (c.Constructor.TryGetProperty("layer_rules", out var rules) && rules.ValueKind == JsonValueKind.Object)
             foreach (var r in rules.EnumerateObject())
                 lrp = lrp.Rule(r.Name, LrpRuleOf(r.Value));
@@ -69,8 +69,8 @@ public static partial class Runners
 
     private static LrpRule LrpRuleOf(JsonElement spec) => spec.GetProperty("rule").GetString() switch
     {
-        "EpsilonRule" => LrpRule.Epsilon(spec.TryGetProperty("epsilon", out var e) ? e.GetDouble() : LrpRule.DefaultEpsilon),
-        "GammaRule" => LrpRule.Gamma(spec.TryGetProperty("gamma", out var g) ? g.GetDouble() : 0.25,
+        "EpsilonRule" => LrpRule.Epsilon(spec.TryGetProperty("epsilon", out var e) ? e.GetDouble() : Defaults.LrpEpsilon),
+        "GammaRule" => LrpRule.Gamma(spec.TryGetProperty("gamma", out var g) ? g.GetDouble() : Defaults.LrpGamma,
             spec.TryGetProperty("set_bias_to_zero", out var z) && z.GetBoolean()),
         "Alpha1_Beta0_Rule" => LrpRule.Alpha1Beta0(spec.TryGetProperty("set_bias_to_zero", out var z2) && z2.GetBoolean()),
         "IdentityRule" => LrpRule.Identity,
@@ -87,7 +87,7 @@ public static partial class Runners
     [CaptumAlgorithm("LayerDeepLift")]
     public static CaseResult LayerDeepLift(CaseFile c, ModelBuilder.Built? m)
     {
-        var ldl = FluentAttrib.LayerDeepLift.Default.MultiplyByInputs(c.CtorFlag("multiply_by_inputs", true)).WithDelta(c.Flag("return_convergence_delta"));
+        var ldl = FluentAttrib.LayerDeepLift.Default.MultiplyByInputs(c.CtorFlag("multiply_by_inputs", true)).ReturnDelta(c.Flag("return_convergence_delta"));
         if (c.Baselines() is { } b) ldl = ldl.Baseline(b);
         return CaseResult.From(LayerOf(c, m!).With(ldl).Attribute(c.Inputs()));
     }
@@ -95,15 +95,15 @@ public static partial class Runners
     [CaptumAlgorithm("LayerDeepLiftShap")]
     public static CaseResult LayerDeepLiftShap(CaseFile c, ModelBuilder.Built? m)
     {
-        var ldls = FluentAttrib.LayerDeepLiftShap.Baselines(DistributionOf(c.Kw("baselines")))
-            .MultiplyByInputs(c.CtorFlag("multiply_by_inputs", true)).WithDelta(c.Flag("return_convergence_delta"));
+        var ldls = FluentAttrib.LayerDeepLiftShap.BaselineDistribution(DistributionOf(c.Kw("baselines")))
+            .MultiplyByInputs(c.CtorFlag("multiply_by_inputs", true)).ReturnDelta(c.Flag("return_convergence_delta"));
         return CaseResult.From(LayerOf(c, m!).With(ldls).Attribute(c.Inputs()));
     }
 
     [CaptumAlgorithm("LayerLRP")]
     public static CaseResult LayerLrp(CaseFile c, ModelBuilder.Built? m)
     {
-        var llrp = FluentAttrib.LayerLrp.Default.WithDelta(c.Flag("return_convergence_delta"));
+        var llrp = FluentAttrib.LayerLrp.Default.ReturnDelta(c.Flag("return_convergence_delta"));
         if (c.Constructor.TryGetProperty("layer_rules", out var rules) && rules.ValueKind == JsonValueKind.Object)
             foreach (var r in rules.EnumerateObject())
                 llrp = llrp.Rule(r.Name, LrpRuleOf(r.Value));
@@ -120,7 +120,7 @@ public static partial class Runners
 
     [CaptumAlgorithm("NeuronDeepLiftShap")]
     public static CaseResult NeuronDeepLiftShap(CaseFile c, ModelBuilder.Built? m) =>
-        CaseResult.From(NeuronOf(c, m!).With(FluentAttrib.NeuronDeepLiftShap.Baselines(DistributionOf(c.Kw("baselines")))
+        CaseResult.From(NeuronOf(c, m!).With(FluentAttrib.NeuronDeepLiftShap.BaselineDistribution(DistributionOf(c.Kw("baselines")))
             .MultiplyByInputs(c.CtorFlag("multiply_by_inputs", true))).Attribute(c.Inputs()));
 
     [CaptumAlgorithm("NeuronGuidedBackprop")]

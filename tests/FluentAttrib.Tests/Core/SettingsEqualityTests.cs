@@ -67,11 +67,11 @@ public class SettingsEqualityTests
     }
 
     [Fact]
-    public void DeepLiftShapComparesDistributionByValue() => AssertDistributionValueEqual(DeepLiftShap.Baselines);
+    public void DeepLiftShapComparesDistributionByValue() => AssertDistributionValueEqual(DeepLiftShap.BaselineDistribution);
 
     [Fact]
-    public void LayerDeepLiftShapComparesDistributionByValue() => AssertDistributionValueEqual(LayerDeepLiftShap.Baselines);
+    public void LayerDeepLiftShapComparesDistributionByValue() => AssertDistributionValueEqual(LayerDeepLiftShap.BaselineDistribution);
 
     [Fact]
-    public void NeuronDeepLiftShapComparesDistributionByValue() => AssertDistributionValueEqual(NeuronDeepLiftShap.Baselines);
+    public void NeuronDeepLiftShapComparesDistributionByValue() => AssertDistributionValueEqual(NeuronDeepLiftShap.BaselineDistribution);
 }

@@ -35,7 +35,7 @@ public class CompletenessTests(ITestOutputHelper output)
         var baseline = Images(dtype, seed: 9) * 0.5;
         foreach (var (name, b) in new[] { ("zero", (Baselines)0.0), ("random", (Baselines)baseline) })
         {
-            var (attr, delta) = Explain(model).For(3).With(DeepLift.Default.Baseline(b).CaptumQuirks(captumQuirks).WithDelta()).Attribute(x);
+            var (attr, delta) = Explain(model).For(3).With(DeepLift.Default.Baseline(b).CaptumQuirks(captumQuirks).ReturnDelta()).Attribute(x);
             using var _ = no_grad();
             var outputDiff = (model.call(x) - model.call(name == "zero" ? zeros_like(x) : baseline))[.., 3].to(ScalarType.Float64);
             double error = delta!.abs().max().ToDouble();
@@ -56,7 +56,7 @@ public class CompletenessTests(ITestOutputHelper output)
         // BatchNorm as initialised (a pure scaling), no bias in the head: nothing absorbs relevance but ε.
         var model = RandomResNet18(dtype, randomBatchNorm: false, biases: false);
         var x = Images(dtype);
-        var (attr, delta) = Explain(model).For(3).With(Lrp.Default.WithDelta()).Attribute(x);
+        var (attr, delta) = Explain(model).For(3).With(Lrp.Default.ReturnDelta()).Attribute(x);
         using var _ = no_grad();
         var fx = model.call(x)[.., 3];
         double relative = delta!.abs().max().ToDouble() / fx.abs().max().ToDouble();
@@ -65,7 +65,7 @@ public class CompletenessTests(ITestOutputHelper output)
 
         // With random BatchNorm statistics and a head bias, relevance is absorbed by the biases: report how much.
         var biased = RandomResNet18(dtype);
-        var (_, biasedDelta) = Explain(biased).For(3).With(Lrp.Default.WithDelta()).Attribute(x);
+        var (_, biasedDelta) = Explain(biased).For(3).With(Lrp.Default.ReturnDelta()).Attribute(x);
         var biasedOut = biased.call(x)[.., 3];
         output.WriteLine($"LRP {dtype}, random BatchNorm and biases: |F(x) − Σ R| / |F(x)| = {(biasedDelta!.abs().max().ToDouble() / biasedOut.abs().max().ToDouble()):G3} (absorbed by biases)");
     }

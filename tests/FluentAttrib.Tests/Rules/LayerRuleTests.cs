@@ -21,16 +21,16 @@ public class LayerRuleTests(ITestOutputHelper output)
         var explain = Explain(model).For(Target.PerExample(1, 4));
         foreach (var (layer, method) in new (string, LayerAttributionMethod)[]
         {
-            ("layer2.0.relu2", LayerDeepLift.Default.Baseline(0.1).WithDelta()),
-            ("layer2.0.conv1", LayerDeepLiftShap.Baselines(dist).WithDelta()),
-            ("layer3.1.conv2", LayerLrp.Default.Rule<TorchSharp.Modules.Conv2d>(LrpRule.Gamma()).WithDelta()),
+            ("layer2.0.relu2", LayerDeepLift.Default.Baseline(0.1).ReturnDelta()),
+            ("layer2.0.conv1", LayerDeepLiftShap.BaselineDistribution(dist).ReturnDelta()),
+            ("layer3.1.conv2", LayerLrp.Default.Rule<TorchSharp.Modules.Conv2d>(LrpRule.Gamma()).ReturnDelta()),
         })
         {
             using var a = explain.At(layer).With(method).Attribute(x);
             Assert.False(a.Value.isnan().any().item<bool>(), method.Name);
         }
         foreach (var method in new NeuronAttributionMethod[]
-            { NeuronDeepLift.Default, NeuronDeepLiftShap.Baselines(dist), NeuronGuidedBackprop.Default, NeuronDeconvolution.Default })
+            { NeuronDeepLift.Default, NeuronDeepLiftShap.BaselineDistribution(dist), NeuronGuidedBackprop.Default, NeuronDeconvolution.Default })
         {
             using var a = Explain(model).At("layer3.0.bn2").Neuron(5, 1, 1).With(method).Attribute(x);
             Assert.Equal(x.shape, a.Value.shape);
@@ -50,7 +50,7 @@ public class LayerRuleTests(ITestOutputHelper output)
         var b = Data(4, ScalarType.Float64, 2, 3, 32, 32) * 0.3;
         foreach (var layer in new[] { "layer1.1.relu2", "layer3", "layer4" })
         {
-            using var a = Explain(model).For(2).At(layer).With(LayerDeepLift.Default.Baseline(b).CaptumQuirks(false).WithDelta()).Attribute(x);
+            using var a = Explain(model).For(2).At(layer).With(LayerDeepLift.Default.Baseline(b).CaptumQuirks(false).ReturnDelta()).Attribute(x);
             double err = a.Delta!.abs().max().ToDouble();
             output.WriteLine($"LayerDeepLift at {layer}: |Σ attr − ΔF| ≤ {err:G3}");
             Assert.True(err < 1e-9, $"{layer}: {err}");
@@ -58,7 +58,7 @@ public class LayerRuleTests(ITestOutputHelper output)
         var plain = ResNet18(ScalarType.Float64, biases: false, randomBatchNorm: false);
         foreach (var layer in new[] { "maxpool", "avgpool" })
         {
-            using var a = Explain(plain).For(2).At(layer).With(LayerLrp.Default.WithDelta()).Attribute(x);
+            using var a = Explain(plain).For(2).At(layer).With(LayerLrp.Default.ReturnDelta()).Attribute(x);
             double rel = a.Delta!.abs().max().ToDouble() / plain.call(x)[.., 2].abs().max().ToDouble();
             output.WriteLine($"LayerLRP at {layer} (no biases): |F(x) − Σ R| / |F(x)| = {rel:G3}");
             Assert.True(rel < 1e-6, $"{layer}: {rel}");

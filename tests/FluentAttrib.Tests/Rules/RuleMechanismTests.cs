@@ -18,14 +18,14 @@ public class RuleMechanismTests
 
     private static AttributionMethod Method(string name, Tensor distribution, string prefix = "") => name switch
     {
-        "DeepLift" => DeepLift.Default.Baseline(0.1).WithDelta(),
-        "DeepLiftShap" => DeepLiftShap.Baselines(distribution).WithDelta(),
+        "DeepLift" => DeepLift.Default.Baseline(0.1).ReturnDelta(),
+        "DeepLiftShap" => DeepLiftShap.BaselineDistribution(distribution).ReturnDelta(),
         "GradientShap" => GradientShap.Samples(3).StdDev(0.1).Baselines(distribution).Seed(1).InternalBatchSize(2).WithDelta(),
         "GuidedBackprop" => GuidedBackprop.Default,
         "Deconvolution" => Deconvolution.Default,
-        "LRP" => Lrp.Default.WithDelta(),
+        "LRP" => Lrp.Default.ReturnDelta(),
         "LRP-gamma" => Lrp.Default.Rule<TorchSharp.Modules.Conv2d>(LrpRule.Gamma(0.25)).Rule(prefix + "fc", LrpRule.Alpha1Beta0(setBiasToZero: true))
-            .Rule(prefix + "bn1", LrpRule.Gamma(0.1)).Rule(prefix + "layer1.0.bn2", LrpRule.Identity).WithDelta(),
+            .Rule(prefix + "bn1", LrpRule.Gamma(0.1)).Rule(prefix + "layer1.0.bn2", LrpRule.Identity).ReturnDelta(),
         _ => throw new ArgumentException(name),
     };
 
@@ -225,7 +225,7 @@ public class RuleMechanismTests
         using var scope = NewDisposeScope();
         var model = Mlp();
         var x = Data(1, ScalarType.Float64, 2, 6);
-        foreach (var method in new AttributionMethod[] { DeepLift.Default, DeepLiftShap.Baselines(zeros(2, 6, dtype: ScalarType.Float64)), GuidedBackprop.Default, Deconvolution.Default, Lrp.Default })
+        foreach (var method in new AttributionMethod[] { DeepLift.Default, DeepLiftShap.BaselineDistribution(zeros(2, 6, dtype: ScalarType.Float64)), GuidedBackprop.Default, Deconvolution.Default, Lrp.Default })
         {
             var e = Assert.Throws<ArgumentException>(() => Explain(t => model.call(t)).For(0).With(method).Attribute(x));
             Assert.Equal("model", e.ParamName);
@@ -270,8 +270,8 @@ public class RuleMechanismTests
         Assert.True(local.Value.allclose(custom.Value, rtol: 0, atol: 0));
 
         // Captum's hook order (ReLU → MaxPool) breaks completeness with per-example baselines; the textbook rules keep it.
-        using var captum = Explain(model).For(1).With(DeepLift.Default.Baseline(b).WithDelta()).Attribute(x);
-        using var textbook = Explain(model).For(1).With(DeepLift.Default.Baseline(b).CaptumQuirks(false).WithDelta()).Attribute(x);
+        using var captum = Explain(model).For(1).With(DeepLift.Default.Baseline(b).ReturnDelta()).Attribute(x);
+        using var textbook = Explain(model).For(1).With(DeepLift.Default.Baseline(b).CaptumQuirks(false).ReturnDelta()).Attribute(x);
         Assert.True(textbook.Delta!.abs().max().ToDouble() < 1e-12);
         Assert.True(captum.Delta!.abs().max().ToDouble() > 1e-6);
     }
@@ -309,12 +309,12 @@ public class RuleMechanismTests
     public void Invalid_settings_throw_when_the_method_is_built()
     {
         TorchRuntime.EnsureLoaded();
-        Assert.Throws<ArgumentOutOfRangeException>(() => DeepLift.Default.WithEps(-1));
-        Assert.Throws<ArgumentOutOfRangeException>(() => DeepLift.Default.WithEps(double.NaN));
+        Assert.Throws<ArgumentOutOfRangeException>(() => DeepLift.Default.Eps(-1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => DeepLift.Default.Eps(double.NaN));
         Assert.Throws<ArgumentNullException>(() => DeepLift.Default.Baseline(null!));
-        Assert.Throws<ArgumentException>(() => DeepLiftShap.Baselines(zeros(1, 4)));
-        Assert.Throws<ArgumentException>(() => DeepLiftShap.Baselines(zeros(3, 4), zeros(2, 4)));
-        Assert.Throws<ArgumentException>(() => DeepLiftShap.Baselines());
+        Assert.Throws<ArgumentException>(() => DeepLiftShap.BaselineDistribution(zeros(1, 4)));
+        Assert.Throws<ArgumentException>(() => DeepLiftShap.BaselineDistribution(zeros(3, 4), zeros(2, 4)));
+        Assert.Throws<ArgumentException>(() => DeepLiftShap.BaselineDistribution());
         Assert.Throws<ArgumentOutOfRangeException>(() => GradientShap.Samples(0));
         Assert.Throws<ArgumentOutOfRangeException>(() => GradientShap.Default.StdDev(-0.1));
         Assert.Throws<ArgumentOutOfRangeException>(() => GradientShap.Default.StdDev(double.PositiveInfinity));
@@ -331,7 +331,7 @@ public class RuleMechanismTests
         using var scope = NewDisposeScope();
         var model = Mlp();
         var x = Data(1, ScalarType.Float64, 2, 6);
-        var shape = Assert.Throws<ArgumentException>(() => Explain(model).For(0).With(DeepLiftShap.Baselines(zeros(3, 5, dtype: ScalarType.Float64))).Attribute(x));
+        var shape = Assert.Throws<ArgumentException>(() => Explain(model).For(0).With(DeepLiftShap.BaselineDistribution(zeros(3, 5, dtype: ScalarType.Float64))).Attribute(x));
         Assert.Equal("baselines", shape.ParamName);
         var count = Assert.Throws<ArgumentException>(() => Explain(model).For(0).With(GradientShap.Default.StdDev(0.1, 0.2)).Attribute(x));
         Assert.Equal("stdDevs", count.ParamName);

@@ -30,12 +30,12 @@ public class RulesMemoryTests(ITestOutputHelper output)
         var distribution = Data(2, ScalarType.Float64, 3, 1, 8, 8);
         AttributionMethod[] methods =
         [
-            DeepLift.Default.Baseline(0.1).WithDelta(),
-            DeepLiftShap.Baselines(distribution).WithDelta(),
+            DeepLift.Default.Baseline(0.1).ReturnDelta(),
+            DeepLiftShap.BaselineDistribution(distribution).ReturnDelta(),
             GradientShap.Samples(4).StdDev(0.1).Baselines(distribution).Seed(3).InternalBatchSize(4).WithDelta(),
             GuidedBackprop.Default,
             Deconvolution.Default,
-            Lrp.Default.Rule("flatten", LrpRule.Epsilon()).Rule("conv1", LrpRule.Gamma()).WithDelta(),
+            Lrp.Default.Rule("flatten", LrpRule.Epsilon()).Rule("conv1", LrpRule.Gamma()).ReturnDelta(),
         ];
         foreach (var m in methods) Explain(model).For(1).With(m).Attribute(x).Dispose(); // warm-up
         GC.Collect();

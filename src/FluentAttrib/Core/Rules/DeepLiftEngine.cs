@@ -7,7 +7,11 @@ namespace FluentAttrib.Core.Rules;
 internal static class DeepLiftEngine
 {
     /// <summary>Settings every DeepLift-style method has.</summary>
-    internal readonly record struct Options(double Eps, bool CaptumQuirks, bool UnsupportedAsLinear);
+    internal readonly record struct Options(double Eps, bool CaptumQuirks, bool UnsupportedAsLinear)
+    {
+        /// <summary>The options stored in a DeepLift-style method's settings.</summary>
+        public static Options Of(SettingValues values) => new(values.Eps, values.CaptumQuirks, values.TreatUnsupportedAsLinear);
+    }
 
     /// <summary>
     /// Hooks DeepLift's rules onto the model's supported nonlinearities, except <paramref name="exclude"/> (Captum's

@@ -34,7 +34,7 @@ internal sealed class LrpLayerRule(LrpRule spec) : GradientRule
         var z = call.Output!;
         var sign = z.sign();
         sign = where(sign == 0, ones_like(sign), sign);
-        return gradient / (z + sign * Spec.EpsilonValue);
+        return gradient / (z + sign * Spec.Stabilizer);
     }
 
     public override Tensor InputGradient(RuleCall call, int index, Tensor gradient)
@@ -76,7 +76,7 @@ internal sealed class LrpLayerRule(LrpRule spec) : GradientRule
 
     private Tensor Modify(Tensor weight) => Spec.Kind switch
     {
-        LrpRuleKind.Gamma => weight + Spec.GammaValue * weight.clamp(min: 0),
+        LrpRuleKind.Gamma => weight + Spec.GammaFactor * weight.clamp(min: 0),
         LrpRuleKind.Alpha1Beta0 => weight.clamp(min: 0),
         _ => weight,
     };

@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using FluentAttrib.Core;
 using FluentAttrib.Core.Layers;
 using FluentAttrib.Core.Rules;
@@ -13,44 +12,28 @@ namespace FluentAttrib;
 /// <see cref="Lrp"/>'s rules. Equal to Captum's <c>LayerLRP</c>. The layer must be one with a propagation rule (not
 /// a ReLU, Tanh or Dropout, which only pass relevance on). The delta is F(x) − Σ layer relevance.
 /// </summary>
-public sealed record LayerLrp : LayerAttributionMethod
+public sealed record LayerLrp : LayerAttributionMethod, ILrpRuleSetting, IDeltaSetting
 {
-    private LayerLrp() { }
+    private LayerLrp() : base(new SettingValues()) { }
 
-    /// <summary>Captum's default rules, no delta.</summary>
+    /// <summary>Captum's default rules (no rule set by layer or module type), no delta.</summary>
     public static LayerLrp Default { get; } = new();
 
-    /// <summary>Rules set for layers by path. <value>The default value is empty.</value></summary>
-    public ImmutableDictionary<string, LrpRule> LayerRules { get; private init; } = ImmutableDictionary<string, LrpRule>.Empty.WithComparers(StringComparer.Ordinal);
+    /// <summary>The method's settings, read back by name (<c>Settings.LayerRules</c>, <c>Settings.TypeRules</c>, <c>Settings.ReturnDelta</c>).</summary>
+    public MethodSettings<LayerLrp> Settings => new(Values);
 
-    /// <summary>Rules set for every layer of a module type. <value>The default value is empty.</value></summary>
-    public ImmutableDictionary<Type, LrpRule> TypeRules { get; private init; } = ImmutableDictionary<Type, LrpRule>.Empty;
-
-    /// <summary>Whether the convergence delta F(x) − Σ relevance is computed. <value>The default value is false.</value></summary>
-    public bool ReturnsDelta { get; private init; }
-
-    /// <summary>Uses <paramref name="rule"/> on the leaf module at <paramref name="layer"/> (see <see cref="Lrp.Rule(Layer, LrpRule)"/>).</summary>
-    /// <exception cref="ArgumentException">The layer path is empty (the model itself).</exception>
-    public LayerLrp Rule(Layer layer, LrpRule rule)
-    {
-        ArgumentNullException.ThrowIfNull(layer);
-        ArgumentNullException.ThrowIfNull(rule);
-        if (layer.Path.Length == 0) throw new ArgumentException("Give the path of a layer inside the model, not the model itself.", nameof(layer));
-        return this with { LayerRules = LayerRules.SetItem(layer.Path, rule) };
-    }
-
-    /// <summary>Uses <paramref name="rule"/> on every leaf module of type <typeparamref name="TModule"/> without a rule of its own.</summary>
-    public LayerLrp Rule<TModule>(LrpRule rule) where TModule : nn.Module
-    {
-        ArgumentNullException.ThrowIfNull(rule);
-        return this with { TypeRules = TypeRules.SetItem(typeof(TModule), rule) };
-    }
-
-    /// <summary>Also computes the convergence delta F(x) − Σ layer relevance per example.</summary>
-    public LayerLrp WithDelta(bool delta = true) => this with { ReturnsDelta = delta };
+    /// <summary>
+    /// Uses <paramref name="rule"/> on every leaf module of type <typeparamref name="TModule"/> without a rule of its
+    /// own (see <see cref="Lrp.Rule{TModule}(LrpRule)"/>). Read back as <c>Settings.TypeRules</c>.
+    /// </summary>
+    /// <exception cref="ArgumentNullException"><paramref name="rule"/> is null.</exception>
+    public LayerLrp Rule<TModule>(LrpRule rule) where TModule : nn.Module => MethodSettingExtensions.TypeRule(this, typeof(TModule), rule);
 
     /// <inheritdoc />
     public override string Name => "LayerLRP";
+
+    /// <inheritdoc />
+    public override string Describe() => Lrp.Describe(Name, Values);
 
     internal override Attribution Attribute(LayerContext context)
     {
@@ -59,7 +42,7 @@ public sealed record LayerLrp : LayerAttributionMethod
         var owner = CurrentDisposeScope;
         Tensor? relevance = null;
         Tensor output;
-        using (var session = Lrp.Open(run, Name, LayerRules, TypeRules))
+        using (var session = Lrp.Open(run, Name, Values.LayerRules, Values.TypeRules))
         {
             var layerModule = context.Layer.Module;
             var binding = session.Bindings.FirstOrDefault(b => ReferenceEquals(b.Module, layerModule));
@@ -79,7 +62,7 @@ public sealed record LayerLrp : LayerAttributionMethod
             throw new InvalidOperationException($"No relevance reached layer {context.Layer}: the target output does not depend on it.");
         var values = relevance * output.reshape([-1, .. Enumerable.Repeat(1L, (int)relevance.dim() - 1)]);
         Tensor? delta = null;
-        if (ReturnsDelta)
+        if (Values.ReturnDelta)
             delta = (output.to(values.dtype) - values.reshape(run.BatchSize, -1).sum(dim: 1)).MoveToOuterDisposeScope();
         return Result(context, [values.MoveToOuterDisposeScope()], delta);
     }

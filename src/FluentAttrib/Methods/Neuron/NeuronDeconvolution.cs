@@ -8,10 +8,13 @@ namespace FluentAttrib;
 /// </summary>
 public sealed record NeuronDeconvolution : NeuronAttributionMethod
 {
-    private NeuronDeconvolution() { }
+    private NeuronDeconvolution() : base(new SettingValues()) { }
 
     /// <summary>The method (it has no settings).</summary>
     public static NeuronDeconvolution Default { get; } = new();
+
+    /// <summary>The method's settings (it has none to read back; present so every method reads alike).</summary>
+    public MethodSettings<NeuronDeconvolution> Settings => new(Values);
 
     /// <inheritdoc />
     public override string Name => nameof(NeuronDeconvolution);

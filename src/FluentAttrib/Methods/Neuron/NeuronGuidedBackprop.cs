@@ -10,10 +10,13 @@ namespace FluentAttrib;
 /// </summary>
 public sealed record NeuronGuidedBackprop : NeuronAttributionMethod
 {
-    private NeuronGuidedBackprop() { }
+    private NeuronGuidedBackprop() : base(new SettingValues()) { }
 
     /// <summary>The method (it has no settings).</summary>
     public static NeuronGuidedBackprop Default { get; } = new();
+
+    /// <summary>The method's settings (it has none to read back; present so every method reads alike).</summary>
+    public MethodSettings<NeuronGuidedBackprop> Settings => new(Values);
 
     /// <inheritdoc />
     public override string Name => nameof(NeuronGuidedBackprop);

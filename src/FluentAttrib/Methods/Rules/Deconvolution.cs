@@ -13,10 +13,13 @@ namespace FluentAttrib;
 /// </summary>
 public sealed record Deconvolution : AttributionMethod
 {
-    private Deconvolution() { }
+    private Deconvolution() : base(new SettingValues()) { }
 
     /// <summary>The method (it has no settings).</summary>
     public static Deconvolution Default { get; } = new();
+
+    /// <summary>The method's settings (it has none to read back; present so every method reads alike).</summary>
+    public MethodSettings<Deconvolution> Settings => new(Values);
 
     /// <inheritdoc />
     public override string Name => nameof(Deconvolution);

@@ -26,102 +26,41 @@ public delegate Tensor[] DeepLiftAttributionFunction(IReadOnlyList<Tensor> multi
 /// <para>The model must be given as a module (<c>Explain(module)</c>); it is run on inputs and baselines stacked
 /// along dimension 0 (2B examples) and left exactly as it was.</para>
 /// </remarks>
-public sealed record DeepLift : AttributionMethod
+public sealed record DeepLift : AttributionMethod,
+    IBaselineSetting, IMultiplyByInputsSetting, IDeltaSetting, IDeepLiftSetting
 {
-    private DeepLift() { }
+    private DeepLift() : base(new SettingValues()) { }
 
-    /// <summary>Zero baselines, multiplied by inputs, eps 1e-10, Captum's quirks reproduced, no delta.</summary>
+    /// <summary>
+    /// Zero baseline, multiplied by inputs, eps <see cref="Defaults.Eps"/>, Captum's quirks reproduced, unsupported
+    /// nonlinearities refused, no custom attribution, no delta.
+    /// </summary>
     public static DeepLift Default { get; } = new();
 
-    /// <summary>Reference values the input is compared with. <value>The default value is zero.</value></summary>
-    public Baselines Baselines { get; private init; } = Baselines.Zero;
-
-    /// <summary>Whether multipliers are multiplied by (input − baseline). <value>The default value is true.</value></summary>
-    public bool MultipliesByInputs { get; private init; } = true;
-
-    /// <summary>|Δin| below which a rule falls back to the plain gradient. <value>The default value is 1e-10.</value></summary>
-    public double Eps { get; private init; } = 1e-10;
-
-    /// <summary>Whether the convergence delta is computed. <value>The default value is false.</value></summary>
-    public bool ReturnsDelta { get; private init; }
-
-    /// <summary>A function that replaces multipliers × (input − baseline), or null. <value>The default value is null.</value></summary>
-    public DeepLiftAttributionFunction? CustomAttributionFunction { get; private init; }
-
-    /// <summary>
-    /// Whether two Captum behaviours are reproduced. (1) Hook order: when a nonlinearity feeds another directly
-    /// (ReLU → MaxPool), the first one's rule uses the gradient before the second one's rule replaced it.
-    /// (2) Where the max-pool rule falls back to the plain gradient it uses the first example's for every example.
-    /// Both can break the summation-to-delta property; false gives the textbook rules.
-    /// <value>The default value is true (results equal to Captum's).</value>
-    /// </summary>
-    public bool ReproducesCaptumQuirks { get; private init; } = true;
-
-    /// <summary>
-    /// Whether nonlinear modules without a DeepLift rule (GELU, SiLU, ReLU6, ...) are treated as linear, as Captum
-    /// does silently, instead of rejected. <value>The default value is false.</value>
-    /// </summary>
-    public bool TreatsUnsupportedAsLinear { get; private init; }
-
-    /// <summary>Compares the input with <paramref name="baselines"/> (scalar, broadcastable tensor, or one per input).</summary>
-    public DeepLift Baseline(Baselines baselines)
-    {
-        ArgumentNullException.ThrowIfNull(baselines);
-        return this with { Baselines = baselines };
-    }
-
-    /// <summary>Returns multipliers × (input − baseline) (true, "global") or the multipliers alone (false, "local").</summary>
-    public DeepLift MultiplyByInputs(bool multiply = true) => this with { MultipliesByInputs = multiply };
-
-    /// <summary>Sets the |Δin| threshold below which rules use the plain gradient.</summary>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="eps"/> is negative, NaN or infinite.</exception>
-    public DeepLift WithEps(double eps) => this with { Eps = CheckEps(eps) };
-
-    /// <summary>Also computes the convergence delta Σ attribution − (F(input) − F(baseline)).</summary>
-    public DeepLift WithDelta(bool delta = true) => this with { ReturnsDelta = delta };
-
-    /// <summary>Computes attributions with <paramref name="function"/> instead of multipliers × (input − baseline).</summary>
-    public DeepLift CustomAttribution(DeepLiftAttributionFunction function)
-    {
-        ArgumentNullException.ThrowIfNull(function);
-        return this with { CustomAttributionFunction = function };
-    }
-
-    /// <summary>Reproduces Captum's hook-order and max-pool fallback behaviours (true) or uses the textbook rules (false).</summary>
-    public DeepLift CaptumQuirks(bool reproduce = true) => this with { ReproducesCaptumQuirks = reproduce };
-
-    /// <summary>Treats nonlinear modules without a rule as linear, as Captum does.</summary>
-    public DeepLift TreatUnsupportedAsLinear(bool linear = true) => this with { TreatsUnsupportedAsLinear = linear };
+    /// <summary>The method's settings, read back by name (<c>Settings.Baseline</c>, <c>Settings.Eps</c>, <c>Settings.CaptumQuirks</c>, ...).</summary>
+    public MethodSettings<DeepLift> Settings => new(Values);
 
     /// <inheritdoc />
     public override string Name => nameof(DeepLift);
 
     /// <inheritdoc />
-    public override string Describe() => $"DeepLift(baselines {Baselines}{(MultipliesByInputs ? "" : ", multipliers only")})";
-
-    internal DeepLiftEngine.Options Options => new(Eps, ReproducesCaptumQuirks, TreatsUnsupportedAsLinear);
-
-    internal static double CheckEps(double eps)
-    {
-        if (!(eps >= 0) || double.IsInfinity(eps))
-            throw new ArgumentOutOfRangeException(nameof(eps), eps, "eps must be a finite number ≥ 0.");
-        return eps;
-    }
+    public override string Describe() => $"DeepLift(baselines {Values.Baseline}{(Values.MultiplyByInputs ? "" : ", multipliers only")})";
 
     internal override Attribution Attribute(AttributionContext context)
     {
         var inputs = context.Inputs;
+        var v = Values;
         using var scope = NewDisposeScope();
-        var baselines = Baselines.MaterializeAll(inputs);
+        var baselines = v.Baseline.MaterializeAll(inputs);
         Tensor[] values;
-        using (var session = DeepLiftEngine.Open(context, Name, Options))
+        using (var session = DeepLiftEngine.Open(context, Name, DeepLiftEngine.Options.Of(v)))
         {
             context.ThrowIfCancelled();
             var multipliers = DeepLiftEngine.Multipliers(context, session, inputs, baselines);
-            values = DeepLiftEngine.Attributions(multipliers, inputs, baselines, MultipliesByInputs, CustomAttributionFunction, Name);
+            values = DeepLiftEngine.Attributions(multipliers, inputs, baselines, v.MultiplyByInputs, v.CustomAttribution, Name);
         }
         context.Report(Name, 1, 1);
-        Tensor? delta = ReturnsDelta ? Convergence.Delta(context, values, baselines, inputs, context.Target).MoveToOuterDisposeScope() : null;
-        return Result(context, values.Select(v => v.MoveToOuterDisposeScope()).ToArray(), delta);
+        Tensor? delta = v.ReturnDelta ? Convergence.Delta(context, values, baselines, inputs, context.Target).MoveToOuterDisposeScope() : null;
+        return Result(context, values.Select(t => t.MoveToOuterDisposeScope()).ToArray(), delta);
     }
 }

@@ -9,69 +9,43 @@ namespace FluentAttrib;
 /// DeepLift SHAP: DeepLift of every example against every baseline of a distribution, averaged over the
 /// baselines (Lundberg and Lee, 2017). Deterministic. Equal to Captum's <c>DeepLiftShap</c>; the delta has one entry
 /// per (example, baseline) pair, example-major. See <see cref="DeepLift"/> for the rules and the model contract.
-/// Create one with <see cref="Baselines(Tensor[])"/>.
+/// Create one with <see cref="BaselineDistribution(Tensor[])"/>.
 /// </summary>
-public sealed record DeepLiftShap : AttributionMethod
+public sealed record DeepLiftShap : AttributionMethod,
+    IBaselineDistributionSetting, IMultiplyByInputsSetting, IDeltaSetting, IDeepLiftSetting
 {
-    private DeepLiftShap(ImmutableArray<Tensor> distribution) => Distribution = distribution;
+    private DeepLiftShap() : base(new SettingValues()) { }
+
+    /// <summary>
+    /// No distribution yet: the starting point of <see cref="BaselineDistribution(Tensor[])"/>. Multiplied by inputs,
+    /// eps <see cref="Defaults.Eps"/>, Captum's quirks reproduced, unsupported nonlinearities refused, no delta.
+    /// </summary>
+    private static DeepLiftShap Empty { get; } = new();
 
     /// <summary>
     /// DeepLift SHAP against <paramref name="distribution"/>: one tensor per input, each holding N ≥ 2 baseline
     /// examples along dimension 0 (shape (N, ...) with the input's shape after the batch dimension); every input's
-    /// tensor has the same N.
+    /// tensor has the same N. The instance setter of the same name
+    /// (<see cref="MethodSettingExtensions.BaselineDistribution{TMethod}"/>) replaces it; the distribution is checked
+    /// again when attributing.
     /// </summary>
     /// <exception cref="ArgumentException">No tensor, a scalar tensor, fewer than 2 baselines, or inputs with different N.</exception>
-    public static DeepLiftShap Baselines(params Tensor[] distribution) => new(CheckDistribution(distribution, nameof(distribution)));
+    public static DeepLiftShap BaselineDistribution(params Tensor[] distribution) =>
+        MethodSettingExtensions.BaselineDistribution(Empty, [.. CheckDistribution(distribution, nameof(distribution))]);
 
-    /// <summary>The baseline distribution, one tensor per input (N examples each).</summary>
-    public ValueList<Tensor> Distribution { get; }
-
-    /// <summary>Whether multipliers are multiplied by (input − baseline). <value>The default value is true.</value></summary>
-    public bool MultipliesByInputs { get; private init; } = true;
-
-    /// <summary>|Δin| below which a rule falls back to the plain gradient. <value>The default value is 1e-10.</value></summary>
-    public double Eps { get; private init; } = 1e-10;
-
-    /// <summary>Whether the convergence delta (one per example and baseline) is computed. <value>The default value is false.</value></summary>
-    public bool ReturnsDelta { get; private init; }
-
-    /// <summary>A function that replaces multipliers × (input − baseline), or null. <value>The default value is null.</value></summary>
-    public DeepLiftAttributionFunction? CustomAttributionFunction { get; private init; }
-
-    /// <summary>Whether Captum's behaviours are reproduced (see <see cref="DeepLift.ReproducesCaptumQuirks"/>). <value>The default value is true.</value></summary>
-    public bool ReproducesCaptumQuirks { get; private init; } = true;
-
-    /// <summary>Whether nonlinear modules without a rule are treated as linear. <value>The default value is false.</value></summary>
-    public bool TreatsUnsupportedAsLinear { get; private init; }
-
-    /// <summary>Returns multipliers × (input − baseline) (true) or the multipliers alone (false), averaged over baselines.</summary>
-    public DeepLiftShap MultiplyByInputs(bool multiply = true) => this with { MultipliesByInputs = multiply };
-
-    /// <summary>Sets the |Δin| threshold below which rules use the plain gradient.</summary>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="eps"/> is negative, NaN or infinite.</exception>
-    public DeepLiftShap WithEps(double eps) => this with { Eps = DeepLift.CheckEps(eps) };
-
-    /// <summary>Also computes the convergence delta of every (example, baseline) pair.</summary>
-    public DeepLiftShap WithDelta(bool delta = true) => this with { ReturnsDelta = delta };
-
-    /// <summary>Computes each pair's attributions with <paramref name="function"/> before averaging.</summary>
-    public DeepLiftShap CustomAttribution(DeepLiftAttributionFunction function)
-    {
-        ArgumentNullException.ThrowIfNull(function);
-        return this with { CustomAttributionFunction = function };
-    }
-
-    /// <summary>Reproduces Captum's hook-order and max-pool fallback behaviours (true) or uses the textbook rules (false).</summary>
-    public DeepLiftShap CaptumQuirks(bool reproduce = true) => this with { ReproducesCaptumQuirks = reproduce };
-
-    /// <summary>Treats nonlinear modules without a rule as linear, as Captum does.</summary>
-    public DeepLiftShap TreatUnsupportedAsLinear(bool linear = true) => this with { TreatsUnsupportedAsLinear = linear };
+    /// <summary>The method's settings, read back by name (<c>Settings.BaselineDistribution</c>, <c>Settings.Eps</c>, ...).</summary>
+    public MethodSettings<DeepLiftShap> Settings => new(Values);
 
     /// <inheritdoc />
     public override string Name => nameof(DeepLiftShap);
 
     /// <inheritdoc />
-    public override string Describe() => $"DeepLiftShap({Distribution[0].shape[0]} baselines{(MultipliesByInputs ? "" : ", multipliers only")})";
+    public override string Describe() => DescribeDistribution(Name, Values);
+
+    /// <summary>The name, the size of the distribution, and whether only multipliers are returned.</summary>
+    internal static string DescribeDistribution(string name, SettingValues values) =>
+        $"{name}({(values.BaselineDistribution.Length == 0 ? "no baseline distribution" : $"{values.BaselineDistribution[0].shape[0]} baselines")}" +
+        $"{(values.MultiplyByInputs ? "" : ", multipliers only")})";
 
     internal static ImmutableArray<Tensor> CheckDistribution(Tensor[] distribution, string paramName, int minimum = 2)
     {
@@ -117,17 +91,18 @@ public sealed record DeepLiftShap : AttributionMethod
     internal override Attribution Attribute(AttributionContext context)
     {
         using var scope = NewDisposeScope();
-        var pairs = BaselinePairs.Expand(context, Distribution, Name);
+        var v = Values;
+        var pairs = BaselinePairs.Expand(context, v.BaselineDistribution, Name);
         Tensor[] attributions;
-        using (var session = DeepLiftEngine.Open(pairs.Context, Name, new(Eps, ReproducesCaptumQuirks, TreatsUnsupportedAsLinear)))
+        using (var session = DeepLiftEngine.Open(pairs.Context, Name, DeepLiftEngine.Options.Of(v)))
         {
             context.ThrowIfCancelled();
             var multipliers = DeepLiftEngine.Multipliers(pairs.Context, session, pairs.Inputs, pairs.Baselines);
-            attributions = DeepLiftEngine.Attributions(multipliers, pairs.Inputs, pairs.Baselines, MultipliesByInputs, CustomAttributionFunction, Name);
+            attributions = DeepLiftEngine.Attributions(multipliers, pairs.Inputs, pairs.Baselines, v.MultiplyByInputs, v.CustomAttribution, Name);
         }
         context.Report(Name, 1, 1);
         var values = attributions.Select(a => pairs.Mean(a).MoveToOuterDisposeScope()).ToArray();
-        Tensor? delta = ReturnsDelta
+        Tensor? delta = v.ReturnDelta
             ? Convergence.Delta(pairs.Context, attributions, pairs.Baselines, pairs.Inputs, pairs.Context.Target).MoveToOuterDisposeScope()
             : null;
         return Result(context, values, delta);
@@ -143,6 +118,10 @@ internal sealed record BaselinePairs(Tensor[] Inputs, Tensor[] Baselines, Attrib
 {
     public static BaselinePairs Expand(AttributionContext context, ImmutableArray<Tensor> distribution, string method)
     {
+        if (distribution.IsDefaultOrEmpty)
+            throw new ArgumentException($"{method} needs a baseline distribution: create it with {method}.BaselineDistribution(...).", "baselines");
+        // The instance setter checks only that each tensor has examples; the pairing needs N ≥ 2, the same for every input.
+        DeepLiftShap.CheckDistribution([.. distribution], "baselines");
         long batch = context.BatchSize;
         var fitted = DeepLiftShap.FitDistribution(distribution, context.Inputs, method);
         int n = (int)fitted[0].shape[0];

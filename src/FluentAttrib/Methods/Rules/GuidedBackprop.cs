@@ -13,10 +13,13 @@ namespace FluentAttrib;
 /// </summary>
 public sealed record GuidedBackprop : AttributionMethod
 {
-    private GuidedBackprop() { }
+    private GuidedBackprop() : base(new SettingValues()) { }
 
     /// <summary>The method (it has no settings).</summary>
     public static GuidedBackprop Default { get; } = new();
+
+    /// <summary>The method's settings (it has none to read back; present so every method reads alike).</summary>
+    public MethodSettings<GuidedBackprop> Settings => new(Values);
 
     /// <inheritdoc />
     public override string Name => nameof(GuidedBackprop);

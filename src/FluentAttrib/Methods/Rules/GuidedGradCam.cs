@@ -20,40 +20,41 @@ namespace FluentAttrib;
 /// </remarks>
 public sealed record GuidedGradCam : AttributionMethod
 {
-    private GuidedGradCam(Layer layer) => Layer = layer;
+    private GuidedGradCam(Layer layer) : base(new SettingValues()) => Layer = layer;
 
-    /// <summary>Guided Grad-CAM with the Grad-CAM map of <paramref name="layer"/> (a dotted path converts implicitly).</summary>
+    /// <summary>
+    /// Guided Grad-CAM with the Grad-CAM map of <paramref name="layer"/> (a dotted path converts implicitly), computed
+    /// on the layer's output and upsampled with <see cref="InterpolationMode.Nearest"/>.
+    /// </summary>
+    /// <exception cref="ArgumentNullException"><paramref name="layer"/> is null.</exception>
     public static GuidedGradCam At(Layer layer)
     {
         ArgumentNullException.ThrowIfNull(layer);
         return new(layer);
     }
 
-    /// <summary>The layer whose Grad-CAM map weights the guided gradients.</summary>
+    /// <summary>The layer whose Grad-CAM map weights the guided gradients (what the method is about, not a setting).</summary>
     public Layer Layer { get; }
 
-    /// <summary>How the map is upsampled to the input's size. <value>The default value is <see cref="InterpolationMode.Nearest"/>.</value></summary>
-    public InterpolationMode InterpolationMode { get; private init; } = InterpolationMode.Nearest;
+    /// <summary>The method's settings, read back by name (<c>Settings.Interpolation</c>, <c>Settings.AtLayerInput</c>).</summary>
+    public MethodSettings<GuidedGradCam> Settings => new(Values);
 
-    /// <summary>Whether the map is computed on the layer's input rather than its output. <value>The default value is false.</value></summary>
-    public bool AttributesToLayerInput { get; private init; }
-
-    /// <summary>Upsamples the map with <paramref name="mode"/> (Captum's <c>interpolate_mode</c>).</summary>
+    /// <summary>Upsamples the map with <paramref name="mode"/> (Captum's <c>interpolate_mode</c>; the default is <see cref="InterpolationMode.Nearest"/>).</summary>
     /// <exception cref="ArgumentOutOfRangeException">Not a defined mode.</exception>
     public GuidedGradCam Interpolation(InterpolationMode mode)
     {
         if (!Enum.IsDefined(mode)) throw new ArgumentOutOfRangeException(nameof(mode), mode, "Unknown interpolation mode.");
-        return this with { InterpolationMode = mode };
+        return this with { Values = Values with { Interpolation = mode } };
     }
 
-    /// <summary>Computes the Grad-CAM map on the layer's input (Captum's <c>attribute_to_layer_input</c>).</summary>
-    public GuidedGradCam AtLayerInput(bool input = true) => this with { AttributesToLayerInput = input };
+    /// <summary>Computes the Grad-CAM map on the layer's input (true) rather than its output (false, the default); Captum's <c>attribute_to_layer_input</c>.</summary>
+    public GuidedGradCam AtLayerInput(bool input = true) => this with { Values = Values with { AtLayerInput = input } };
 
     /// <inheritdoc />
     public override string Name => nameof(GuidedGradCam);
 
     /// <inheritdoc />
-    public override string Describe() => $"GuidedGradCam(at {(AttributesToLayerInput ? "input of " : "")}{Layer}, {InterpolationMode})";
+    public override string Describe() => $"GuidedGradCam(at {(Values.AtLayerInput ? "input of " : "")}{Layer}, {Values.Interpolation})";
 
     internal override Attribution Attribute(AttributionContext context)
     {
@@ -63,7 +64,7 @@ public sealed record GuidedGradCam : AttributionMethod
                 "model");
         var resolved = LayerBinding.Resolve(context.Forward, Layer);
         using var scope = NewDisposeScope();
-        using var map = LayerGradCam.Default.Relu().Attribute(new LayerContext { Run = context, Layers = [resolved], ToInput = AttributesToLayerInput });
+        using var map = LayerGradCam.Default.Relu().Attribute(new LayerContext { Run = context, Layers = [resolved], ToInput = Values.AtLayerInput });
         var cam = map.Value;
         var guided = ModifiedReluRule.Gradients(context, Name, useGradOutput: false);
         var values = new Tensor[guided.Length];
@@ -73,7 +74,7 @@ public sealed record GuidedGradCam : AttributionMethod
             var input = context.Inputs[i];
             try
             {
-                var upsampled = LayerAttribution.Interpolate(cam, input.shape[2..], InterpolationMode);
+                var upsampled = LayerAttribution.Interpolate(cam, input.shape[2..], Values.Interpolation);
                 values[i] = (guided[i] * upsampled).MoveToOuterDisposeScope();
             }
             catch (ArgumentException e)

@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using FluentAttrib.Core;
 using FluentAttrib.Core.Rules;
 using FluentAttrib.Models;
@@ -16,7 +15,7 @@ namespace FluentAttrib;
 /// <para>Every leaf module (a module without children) needs a rule. Defaults, as Captum's: the ε-rule (ε = 1e-9) on
 /// Linear, Conv2d, MaxPool1d/2d/3d, AvgPool2d, AdaptiveAvgPool2d, BatchNorm2d and <see cref="Addition"/>; ReLU, Tanh
 /// and Dropout pass relevance through unchanged. Other layers (Flatten, Sigmoid, Softmax, Embedding, ...) need a rule
-/// set with <see cref="Rule(Layer, LrpRule)"/> or <see cref="Rule{TModule}(LrpRule)"/>; without one the attribution
+/// set with <see cref="MethodSettingExtensions.Rule{TMethod}(TMethod, Layer, LrpRule)"/> or <see cref="Rule{TModule}(LrpRule)"/>; without one the attribution
 /// throws an <see cref="ArgumentException"/> that names the layer. Operations outside modules pass relevance as
 /// their gradient does (right for reshapes, concatenations and sums).</para>
 /// <para>Rules are applied for one attribution only, through hooks that are removed afterwards; rules that modify
@@ -24,53 +23,35 @@ namespace FluentAttrib;
 /// Every module with a rule must be called once per forward pass. The delta is F(x) − Σ relevance (Captum's sign):
 /// relevance absorbed by biases and ε.</para>
 /// </remarks>
-public sealed record Lrp : AttributionMethod
+public sealed record Lrp : AttributionMethod, ILrpRuleSetting, IDeltaSetting
 {
-    private Lrp() { }
+    private Lrp() : base(new SettingValues()) { }
 
-    /// <summary>Captum's default rules, no delta.</summary>
+    /// <summary>Captum's default rules (no rule set by layer or module type), no delta.</summary>
     public static Lrp Default { get; } = new();
 
-    /// <summary>Rules set for layers by path (they take precedence over <see cref="TypeRules"/>). <value>The default value is empty.</value></summary>
-    public ImmutableDictionary<string, LrpRule> LayerRules { get; private init; } = ImmutableDictionary<string, LrpRule>.Empty.WithComparers(StringComparer.Ordinal);
-
-    /// <summary>Rules set for every layer of a module type (they take precedence over the defaults). <value>The default value is empty.</value></summary>
-    public ImmutableDictionary<Type, LrpRule> TypeRules { get; private init; } = ImmutableDictionary<Type, LrpRule>.Empty;
-
-    /// <summary>Whether the convergence delta F(x) − Σ relevance is computed. <value>The default value is false.</value></summary>
-    public bool ReturnsDelta { get; private init; }
+    /// <summary>The method's settings, read back by name (<c>Settings.LayerRules</c>, <c>Settings.TypeRules</c>, <c>Settings.ReturnDelta</c>).</summary>
+    public MethodSettings<Lrp> Settings => new(Values);
 
     /// <summary>
-    /// Uses <paramref name="rule"/> on the leaf module at <paramref name="layer"/> (a dotted path such as
-    /// <c>"flatten"</c> or <c>"layer1.0.conv1"</c>), replacing its default. Checked against the model when attributing.
+    /// Uses <paramref name="rule"/> on every leaf module of type <typeparamref name="TModule"/> without a rule of its
+    /// own (set by layer with <see cref="MethodSettingExtensions.Rule{TMethod}(TMethod, Layer, LrpRule)"/>), replacing
+    /// the type's default. Read back as <c>Settings.TypeRules</c>.
     /// </summary>
-    /// <exception cref="ArgumentException">The layer path is empty (the model itself).</exception>
-    public Lrp Rule(Layer layer, LrpRule rule)
-    {
-        ArgumentNullException.ThrowIfNull(layer);
-        ArgumentNullException.ThrowIfNull(rule);
-        if (layer.Path.Length == 0) throw new ArgumentException("Give the path of a layer inside the model, not the model itself.", nameof(layer));
-        return this with { LayerRules = LayerRules.SetItem(layer.Path, rule) };
-    }
-
-    /// <summary>Uses <paramref name="rule"/> on every leaf module of type <typeparamref name="TModule"/> without a rule of its own.</summary>
-    public Lrp Rule<TModule>(LrpRule rule) where TModule : nn.Module
-    {
-        ArgumentNullException.ThrowIfNull(rule);
-        return this with { TypeRules = TypeRules.SetItem(typeof(TModule), rule) };
-    }
-
-    /// <summary>Also computes the convergence delta F(x) − Σ relevance per example.</summary>
-    public Lrp WithDelta(bool delta = true) => this with { ReturnsDelta = delta };
+    /// <exception cref="ArgumentNullException"><paramref name="rule"/> is null.</exception>
+    public Lrp Rule<TModule>(LrpRule rule) where TModule : nn.Module => MethodSettingExtensions.TypeRule(this, typeof(TModule), rule);
 
     /// <inheritdoc />
     public override string Name => "LRP";
 
     /// <inheritdoc />
-    public override string Describe() =>
-        LayerRules.IsEmpty && TypeRules.IsEmpty ? "LRP" :
-        "LRP(" + string.Join(", ", LayerRules.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key}: {p.Value}")
-            .Concat(TypeRules.Select(p => $"{p.Key.Name}: {p.Value}"))) + ")";
+    public override string Describe() => Describe(Name, Values);
+
+    /// <summary>The method's name followed by the rules set by layer and by module type, if any.</summary>
+    internal static string Describe(string name, SettingValues values) =>
+        values.LayerRules.IsEmpty && values.TypeRules.IsEmpty ? name :
+        name + "(" + string.Join(", ", values.LayerRules.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key}: {p.Value}")
+            .Concat(values.TypeRules.OrderBy(p => p.Key.FullName, StringComparer.Ordinal).Select(p => $"{p.Key.Name}: {p.Value}"))) + ")";
 
     /// <summary>Captum's default rule of a module type: a layer rule, pass-through (null rule, true), or none.</summary>
     private static (LrpRule? Rule, bool PassThrough) DefaultFor(nn.Module module) => module switch
@@ -82,11 +63,11 @@ public sealed record Lrp : AttributionMethod
     };
 
     /// <summary>Hooks a rule onto every leaf of the model; throws naming the first layer without one.</summary>
-    internal RuleSession Open(AttributionContext ctx) => Open(ctx, Name, LayerRules, TypeRules);
+    internal RuleSession Open(AttributionContext ctx) => Open(ctx, Name, Values.LayerRules, Values.TypeRules);
 
     /// <inheritdoc cref="Open(AttributionContext)" />
-    internal static RuleSession Open(AttributionContext ctx, string method, ImmutableDictionary<string, LrpRule> layerRules,
-        ImmutableDictionary<Type, LrpRule> typeRules)
+    internal static RuleSession Open(AttributionContext ctx, string method, IReadOnlyDictionary<string, LrpRule> layerRules,
+        IReadOnlyDictionary<Type, LrpRule> typeRules)
     {
         var model = ctx.Forward.Module ?? throw new ArgumentException(
             $"{method} puts rules on the model's layers, so it needs the model itself: use Explain(module) rather than Explain(function).", "model");
@@ -146,7 +127,7 @@ public sealed record Lrp : AttributionMethod
         context.Report(Name, 1, 1);
         var values = grads.Select(g => (g * output.reshape([-1, .. Enumerable.Repeat(1L, (int)g.dim() - 1)])).MoveToOuterDisposeScope()).ToArray();
         Tensor? delta = null;
-        if (ReturnsDelta)
+        if (Values.ReturnDelta)
         {
             long batch = context.BatchSize;
             var sum = values.Select(v => v.reshape(batch, -1).sum(dim: 1)).Aggregate((a, b) => a + b);
