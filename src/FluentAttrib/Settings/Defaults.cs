@@ -52,4 +52,9 @@ public static class Defaults
 
     /// <summary>Radius of SensitivityMax's default uniform perturbation (<c>perturb_radius</c>). <value>0.02.</value></summary>
     public const double SensitivityRadius = 0.02;
+
+    // Layer and neuron gradient methods.
+
+    /// <summary>Integration rule of NeuronConductance (Captum's default <c>method</c> for it). <value>The trapezoid rule.</value></summary>
+    public const Quadrature NeuronConductanceQuadrature = FluentAttrib.Quadrature.RiemannTrapezoid;
 }
