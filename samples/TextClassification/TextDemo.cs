@@ -64,7 +64,7 @@ internal static class TextDemo
         // Attribute each test sentence to its own novel; the baseline is a sentence of padding (token id 0).
         clock.Restart();
         using var lig = Explain(model).For(data.Test.Select(r => r.Label).ToArray()).At("emb")
-            .With(LayerIntegratedGradients.Steps(50).Baseline(Austen.Pad).WithDelta())
+            .With(LayerIntegratedGradients.Steps(50).Baseline(Austen.Pad).ReturnDelta())
             .Attribute(x);
         using var perToken = lig.Value.sum(2);                         // N × T: summed over embedding dimensions
         double maxDelta = lig.Delta!.abs().max().item<float>();

@@ -52,3 +52,17 @@ public abstract record NeuronAttributionMethod : ConfigurableMethod
     private protected Attribution Result(NeuronContext context, Tensor[] values, Tensor? delta = null) =>
         new(values, delta, $"{Describe()} of neuron {context.Selector} at {context.Layer}{(context.ToInput ? " (input)" : "")}", context.Run.Target);
 }
+
+/// <summary>
+/// A neuron method that explains a model output (a target) through the neuron, such as NeuronConductance. Only these
+/// can follow a target: <c>Explain(model).For(target).At(layer).Neuron(i).With(method)</c> accepts a
+/// <see cref="TargetedNeuronAttributionMethod"/> and no other neuron method (a compile-time error); without a target,
+/// every neuron method is accepted (the model's single output is then explained).
+/// </summary>
+public abstract record TargetedNeuronAttributionMethod : NeuronAttributionMethod
+{
+    private protected TargetedNeuronAttributionMethod(SettingValues values) : base(values) { }
+
+    /// <inheritdoc />
+    internal sealed override bool UsesTarget => true;
+}

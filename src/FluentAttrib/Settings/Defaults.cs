@@ -60,4 +60,9 @@ public static class Defaults
 
     /// <summary>γ of LRP's γ-rule (Captum's <c>GammaRule(gamma=0.25)</c>). <value>0.25.</value></summary>
     public const double LrpGamma = 0.25;
+
+    // Layer and neuron gradient methods.
+
+    /// <summary>Integration rule of NeuronConductance (Captum's default <c>method</c> for it). <value>The trapezoid rule.</value></summary>
+    public const Quadrature NeuronConductanceQuadrature = FluentAttrib.Quadrature.RiemannTrapezoid;
 }

@@ -137,4 +137,15 @@ public static class MethodSettingReadBack
         /// <summary>Whether the Grad-CAM map is computed on the layer's input rather than its output.</summary>
         public bool AtLayerInput => settings.Values.AtLayerInput;
     }
+
+    // Layer and neuron methods' own settings.
+
+    extension(MethodSettings<LayerGradCam> settings)
+    {
+        /// <summary>Whether a ReLU is applied to the map (Captum's <c>relu_attributions</c>).</summary>
+        public bool Relu => settings.Values.Relu;
+
+        /// <summary>Whether one map per channel is returned instead of their sum (Captum's <c>attr_dim_summation=False</c>).</summary>
+        public bool KeepChannels => settings.Values.KeepChannels;
+    }
 }

@@ -6,7 +6,7 @@ namespace FluentAttrib.Tests.Conformance;
 public static partial class Runners
 {
     /// <summary>The case's layer step: <c>At(path)</c>, or <c>AtInputOf(path)</c> for attribute_to_layer_input.</summary>
-    private static LayerExplainer LayerOf(CaseFile c, ModelBuilder.Built m, string inputFlag = "attribute_to_layer_input")
+    private static TargetedLayerExplainer LayerOf(CaseFile c, ModelBuilder.Built m, string inputFlag = "attribute_to_layer_input")
     {
         Layer layer = c.Constructor.GetProperty("layer").GetString()!;
         var targeted = m.Explainer.For(c.Target());
@@ -34,7 +34,7 @@ public static partial class Runners
     [CaptumAlgorithm("InternalInfluence")]
     public static CaseResult InternalInfluence(CaseFile c, ModelBuilder.Built? m)
     {
-        var ii = FluentAttrib.InternalInfluence.Steps(c.Int("n_steps", 50)).Method(Rule(c));
+        var ii = FluentAttrib.InternalInfluence.Steps(c.Int("n_steps", 50)).Quadrature(Rule(c));
         if (c.Baselines() is { } b) ii = ii.Baseline(b);
         if (c.Has("internal_batch_size")) ii = ii.InternalBatchSize(c.Kw("internal_batch_size").GetInt32());
         return CaseResult.From(LayerOf(c, m!).With(ii).Attribute(c.Inputs()));
@@ -43,7 +43,7 @@ public static partial class Runners
     [CaptumAlgorithm("LayerConductance")]
     public static CaseResult LayerConductance(CaseFile c, ModelBuilder.Built? m)
     {
-        var lc = FluentAttrib.LayerConductance.Steps(c.Int("n_steps", 50)).Method(Rule(c)).WithDelta(c.Flag("return_convergence_delta"));
+        var lc = FluentAttrib.LayerConductance.Steps(c.Int("n_steps", 50)).Quadrature(Rule(c)).ReturnDelta(c.Flag("return_convergence_delta"));
         if (c.Baselines() is { } b) lc = lc.Baseline(b);
         if (c.Has("internal_batch_size")) lc = lc.InternalBatchSize(c.Kw("internal_batch_size").GetInt32());
         return CaseResult.From(LayerOf(c, m!).With(lc).Attribute(c.Inputs()));
@@ -52,8 +52,8 @@ public static partial class Runners
     [CaptumAlgorithm("LayerIntegratedGradients")]
     public static CaseResult LayerIntegratedGradients(CaseFile c, ModelBuilder.Built? m)
     {
-        var lig = FluentAttrib.LayerIntegratedGradients.Default.Method(Rule(c)).WithSteps(c.Int("n_steps", 50))
-            .MultiplyByInputs(c.CtorFlag("multiply_by_inputs", true)).WithDelta(c.Flag("return_convergence_delta"));
+        var lig = FluentAttrib.LayerIntegratedGradients.Default.Quadrature(Rule(c)).Steps(c.Int("n_steps", 50))
+            .MultiplyByInputs(c.CtorFlag("multiply_by_inputs", true)).ReturnDelta(c.Flag("return_convergence_delta"));
         if (c.Baselines() is { } b) lig = lig.Baseline(b);
         if (c.Has("internal_batch_size")) lig = lig.InternalBatchSize(c.Kw("internal_batch_size").GetInt32());
         return CaseResult.From(LayerOf(c, m!).With(lig).Attribute(c.Inputs()));
@@ -65,7 +65,7 @@ public static partial class Runners
         var lfa = FluentAttrib.LayerFeatureAblation.Default;
         if (c.Has("layer_mask")) lfa = lfa.Mask(CaseFile.TensorOf(c.Kw("layer_mask")));
         if (c.Has("layer_baselines")) lfa = lfa.Baseline(CaseFile.BaselinesOf(c.Kw("layer_baselines")));
-        lfa = lfa.PerturbationsPerEval(c.Int("perturbations_per_eval", 1));
+        lfa = lfa.PerturbationsPerPass(c.Int("perturbations_per_eval", 1));
         return CaseResult.From(LayerOf(c, m!).With(lfa).Attribute(c.Inputs()));
     }
 
@@ -74,7 +74,7 @@ public static partial class Runners
     {
         var lfp = FluentAttrib.LayerFeaturePermutation.Default;
         if (c.Has("layer_mask")) lfp = lfp.Mask(CaseFile.TensorOf(c.Kw("layer_mask")));
-        lfp = lfp.PerturbationsPerEval(c.Int("perturbations_per_eval", 1));
+        lfp = lfp.PerturbationsPerPass(c.Int("perturbations_per_eval", 1));
         return CaseResult.From(LayerOf(c, m!).With(lfp).Attribute(c.Inputs()));
     }
 

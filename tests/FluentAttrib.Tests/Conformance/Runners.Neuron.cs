@@ -4,7 +4,10 @@ namespace FluentAttrib.Tests.Conformance;
 
 public static partial class Runners
 {
-    /// <summary>The neuron step of a case: layer path, neuron_selector (int or tuple of ints and slices), input flag.</summary>
+    /// <summary>
+    /// The neuron step of a case: layer path, neuron_selector (int or tuple of ints and slices), input flag; without
+    /// its target (only a method that explains a target through the neuron takes one: <see cref="Targeted"/>).
+    /// </summary>
     private static NeuronExplainer NeuronOf(CaseFile c, ModelBuilder.Built m)
     {
         Layer layer = c.Constructor.GetProperty("layer").GetString()!;
@@ -13,8 +16,14 @@ public static partial class Runners
         NeuronAxis[] axes = selector.ValueKind == JsonValueKind.Number
             ? [selector.GetInt64()]
             : selector.GetProperty("tuple").EnumerateArray().Select(AxisOf).ToArray();
-        var neuron = step.Neuron(axes);
-        return c.Has("target") ? neuron.For(c.Target()) : neuron;
+        return step.Neuron(axes);
+    }
+
+    /// <summary>The run of a method that explains the case's target through the neuron (the model's output without one).</summary>
+    private static NeuronAttributionRun Targeted(CaseFile c, ModelBuilder.Built m, TargetedNeuronAttributionMethod method)
+    {
+        var neuron = NeuronOf(c, m);
+        return c.Has("target") ? neuron.For(c.Target()).With(method) : neuron.With(method);
     }
 
     private static NeuronAxis AxisOf(JsonElement e)
@@ -31,8 +40,8 @@ public static partial class Runners
     [CaptumAlgorithm("NeuronIntegratedGradients")]
     public static CaseResult NeuronIntegratedGradients(CaseFile c, ModelBuilder.Built? m)
     {
-        var nig = FluentAttrib.NeuronIntegratedGradients.Default.Method(c.Quadrature() ?? Quadrature.GaussLegendre)
-            .WithSteps(c.Int("n_steps", 50)).MultiplyByInputs(c.CtorFlag("multiply_by_inputs", true));
+        var nig = FluentAttrib.NeuronIntegratedGradients.Default.Quadrature(c.Quadrature() ?? Quadrature.GaussLegendre)
+            .Steps(c.Int("n_steps", 50)).MultiplyByInputs(c.CtorFlag("multiply_by_inputs", true));
         if (c.Baselines() is { } b) nig = nig.Baseline(b);
         if (c.Has("internal_batch_size")) nig = nig.InternalBatchSize(c.Kw("internal_batch_size").GetInt32());
         return CaseResult.From(NeuronOf(c, m!).With(nig).Attribute(c.Inputs()));
@@ -41,17 +50,17 @@ public static partial class Runners
     [CaptumAlgorithm("NeuronConductance")]
     public static CaseResult NeuronConductance(CaseFile c, ModelBuilder.Built? m)
     {
-        var nc = FluentAttrib.NeuronConductance.Default.Method(c.Quadrature() ?? Quadrature.RiemannTrapezoid)
-            .WithSteps(c.Int("n_steps", 50)).MultiplyByInputs(c.CtorFlag("multiply_by_inputs", true));
+        var nc = FluentAttrib.NeuronConductance.Default.Quadrature(c.Quadrature() ?? Quadrature.RiemannTrapezoid)
+            .Steps(c.Int("n_steps", 50)).MultiplyByInputs(c.CtorFlag("multiply_by_inputs", true));
         if (c.Baselines() is { } b) nc = nc.Baseline(b);
         if (c.Has("internal_batch_size")) nc = nc.InternalBatchSize(c.Kw("internal_batch_size").GetInt32());
-        return CaseResult.From(NeuronOf(c, m!).With(nc).Attribute(c.Inputs()));
+        return CaseResult.From(Targeted(c, m!, nc).Attribute(c.Inputs()));
     }
 
     [CaptumAlgorithm("NeuronFeatureAblation")]
     public static CaseResult NeuronFeatureAblation(CaseFile c, ModelBuilder.Built? m)
     {
-        var nfa = FluentAttrib.NeuronFeatureAblation.Default.PerturbationsPerEval(c.Int("perturbations_per_eval", 1));
+        var nfa = FluentAttrib.NeuronFeatureAblation.Default.PerturbationsPerPass(c.Int("perturbations_per_eval", 1));
         if (c.FeatureMask() is { } mask) nfa = nfa.Mask(mask);
         if (c.Baselines() is { } b) nfa = nfa.Baseline(b);
         return CaseResult.From(NeuronOf(c, m!).With(nfa).Attribute(c.Inputs()));

@@ -34,14 +34,14 @@ public static partial class Runners
     public static CaseResult GradientShap(CaseFile c, ModelBuilder.Built? m)
     {
         var gs = FluentAttrib.GradientShap.Samples(c.Int("n_samples", 5))
-            .Baselines(DistributionOf(c.Kw("baselines")))
+            .BaselineDistribution(DistributionOf(c.Kw("baselines")))
             .MultiplyByInputs(c.CtorFlag("multiply_by_inputs", true))
-            .WithDelta(c.Flag("return_convergence_delta"))
+            .ReturnDelta(c.Flag("return_convergence_delta"))
             .Seed(c.Root.GetProperty("generator").GetProperty("seed_before_attribute").GetInt64());
         if (c.Has("stdevs"))
         {
             var s = c.Kw("stdevs");
-            gs = CaseFile.IsTuple(s) ? gs.StdDev(s.GetProperty("tuple").EnumerateArray().Select(x => x.GetDouble()).ToArray()) : gs.StdDev(s.GetDouble());
+            gs = CaseFile.IsTuple(s) ? gs.StdDevs(s.GetProperty("tuple").EnumerateArray().Select(x => x.GetDouble()).ToArray()) : gs.StdDev(s.GetDouble());
         }
         return CaseResult.From(m!.Explainer.For(c.Target()).With(gs).Attribute(c.Inputs()));
     }

@@ -69,7 +69,7 @@ public class TypedAccessorConformanceTests
     [Fact]
     public void LayerConductance_at_conv2() => Check("lc_cnn_a_conv2_left10_ibs6", (c, model) =>
         Explain(model).At(CnnA.Layers.Conv2).For(0)
-            .With(LayerConductance.Steps(10).Method(Quadrature.RiemannLeft).InternalBatchSize(6))
+            .With(LayerConductance.Steps(10).Quadrature(Quadrature.RiemannLeft).InternalBatchSize(6))
             .Attribute(c.Inputs()));
 
     [Fact]
@@ -79,13 +79,13 @@ public class TypedAccessorConformanceTests
     [Fact]
     public void NeuronIntegratedGradients_of_a_neuron_of_conv2() => Check("nig_cnn_a_conv2_trap12", (c, model) =>
         Explain(model).At(CnnA.Layers.Conv2).Neuron(1, 1, 0)
-            .With(NeuronIntegratedGradients.Steps(12).Method(Quadrature.RiemannTrapezoid).Baseline(c.Baselines()!))
+            .With(NeuronIntegratedGradients.Steps(12).Quadrature(Quadrature.RiemannTrapezoid).Baseline(c.Baselines()!))
             .Attribute(c.Inputs()));
 
     [Fact]
     public void NeuronConductance_of_a_neuron_of_conv2() => Check("nc_cnn_a_conv2_gl16", (c, model) =>
         Explain(model).At(CnnA.Layers.Conv2).Neuron(0, 1, 1).For(2)
-            .With(NeuronConductance.Steps(16).Method(Quadrature.GaussLegendre))
+            .With(NeuronConductance.Steps(16).Quadrature(Quadrature.GaussLegendre))
             .Attribute(c.Inputs()));
 
     /// <summary>

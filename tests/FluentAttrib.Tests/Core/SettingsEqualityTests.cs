@@ -38,23 +38,23 @@ public class SettingsEqualityTests
         TorchRuntime.EnsureLoaded();
         using var distribution = zeros(3, 4);
         AssertValueEqual(
-            GradientShap.Default.StdDev(0.1, 0.2).Baselines(distribution),
-            GradientShap.Default.StdDev(0.1, 0.2).Baselines(distribution),
-            GradientShap.Default.StdDev(0.1, 0.3).Baselines(distribution));
+            GradientShap.Default.StdDevs(0.1, 0.2).BaselineDistribution(distribution),
+            GradientShap.Default.StdDevs(0.1, 0.2).BaselineDistribution(distribution),
+            GradientShap.Default.StdDevs(0.1, 0.3).BaselineDistribution(distribution));
     }
 
     [Fact]
     public void LayerGradientShapComparesNoiseByValue() =>
         AssertValueEqual(
-            LayerGradientShap.Default.StdDev(0.1, 0.2),
-            LayerGradientShap.Default.StdDev(0.1, 0.2),
-            LayerGradientShap.Default.StdDev(0.2, 0.1));
+            LayerGradientShap.Default.StdDevs(0.1, 0.2),
+            LayerGradientShap.Default.StdDevs(0.1, 0.2),
+            LayerGradientShap.Default.StdDevs(0.2, 0.1));
 
     [Fact]
     public void NeuronGradientShapComparesNoiseByValue() =>
         AssertValueEqual(
-            NeuronGradientShap.Default.StdDev(0.1, 0.2),
-            NeuronGradientShap.Default.StdDev(0.1, 0.2),
+            NeuronGradientShap.Default.StdDevs(0.1, 0.2),
+            NeuronGradientShap.Default.StdDevs(0.1, 0.2),
             NeuronGradientShap.Default.StdDev(0.1));
 
     /// <summary>Same distribution tensors in the same order: equal; swapped: different.</summary>

@@ -33,10 +33,10 @@ public class HookRemovalTests
             "LayerIntegratedGradients" => targeted.At("fc1").With(LayerIntegratedGradients.Steps(4).InternalBatchSize(2)).WithCancellation(ct).Attribute(x),
             "LayerIntegratedGradients@input" => targeted.AtInputOf("fc2").With(LayerIntegratedGradients.Steps(4).InternalBatchSize(2)).WithCancellation(ct).Attribute(x),
             "LayerIntegratedGradients@2layers" => targeted.At("fc1", "fc2").With(LayerIntegratedGradients.Steps(4).InternalBatchSize(2)).WithCancellation(ct).Attribute(x),
-            "LayerFeatureAblation" => targeted.At("fc1").With(LayerFeatureAblation.Default.PerturbationsPerEval(2)).WithCancellation(ct).Attribute(x),
+            "LayerFeatureAblation" => targeted.At("fc1").With(LayerFeatureAblation.Default.PerturbationsPerPass(2)).WithCancellation(ct).Attribute(x),
             "LayerFeatureAblation@input" => targeted.AtInputOf("fc2").With(LayerFeatureAblation.Default).WithCancellation(ct).Attribute(x),
-            "LayerFeaturePermutation" => targeted.At("fc1").With(LayerFeaturePermutation.Default.PerturbationsPerEval(2)).WithCancellation(ct).Attribute(x),
-            "LayerGradientShap" => targeted.At("fc1").With(LayerGradientShap.Default.Samples(3).WithDelta()).WithMemoryBudget(1).WithCancellation(ct).Attribute(x),
+            "LayerFeaturePermutation" => targeted.At("fc1").With(LayerFeaturePermutation.Default.PerturbationsPerPass(2)).WithCancellation(ct).Attribute(x),
+            "LayerGradientShap" => targeted.At("fc1").With(LayerGradientShap.Default.Samples(3).ReturnDelta()).WithMemoryBudget(1).WithCancellation(ct).Attribute(x),
             "NeuronGradient" => e.At("fc1").Neuron(1).With(NeuronGradient.Default).WithCancellation(ct).Attribute(x),
             "NeuronGradient@input" => e.AtInputOf("fc2").Neuron(1).With(NeuronGradient.Default).WithCancellation(ct).Attribute(x),
             "NeuronIntegratedGradients" => e.At("fc1").Neuron(1).With(NeuronIntegratedGradients.Steps(4).InternalBatchSize(2)).WithCancellation(ct).Attribute(x),
@@ -117,8 +117,7 @@ public class HookRemovalTests
             _ => NeuronGradientShap.Default,
         };
         var neuron = Explain(model).At("fc1").Neuron(0, 0); // fc1's output has one dimension: the selector fails inside the hook
-        if (method == "NeuronConductance") neuron = neuron.For(0);
-        var e = Assert.Throws<ArgumentException>(() => neuron.With(m).Attribute(x));
+        var e = Assert.Throws<ArgumentException>(() => (m is TargetedNeuronAttributionMethod t ? neuron.For(0).With(t) : neuron.With(m)).Attribute(x));
         Assert.Contains("fc1", e.Message);
         Assert.Equal(0, HookCounter.Count(model));
     }

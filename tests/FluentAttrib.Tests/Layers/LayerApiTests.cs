@@ -114,12 +114,32 @@ public class LayerApiTests
         Assert.Equal(0, HookCounter.Count(twice));
     }
 
+    /// <summary>
+    /// A neuron step after a target accepts only methods that explain the target through the neuron (the other forms do
+    /// not compile: NeuronTargetTypingTests in the generator tests); the accepted forms run and agree.
+    /// </summary>
     [Fact]
-    public void Neuron_methods_other_than_conductance_take_no_target()
+    public void Targeted_neuron_steps_take_conductance_and_untargeted_ones_take_every_neuron_method()
     {
         using var scope = NewDisposeScope();
-        var e = Assert.Throws<ArgumentException>(() => Explain(Mlp()).For(1).At("fc1").Neuron(0).With(NeuronGradient.Default));
-        Assert.Contains("no target", e.Message);
+        var model = LayerTestModels.Linear2();
+        var (w1, w2) = (LayerTestModels.Weight(model, "fc1"), LayerTestModels.Weight(model, "fc2"));
+        var x = randn(3, 4, dtype: ScalarType.Float64);
+        var conductance = NeuronConductance.Steps(8).Quadrature(Quadrature.GaussLegendre); // step sizes that sum to 1
+
+        using var before = Explain(model).For(1).At("fc1").Neuron(0).With(conductance).Attribute(x);
+        using var after = Explain(model).At("fc1").Neuron(0).For(1).With(conductance).Attribute(x);
+        using var typed = Explain(model).For(1).At(new Layer<Linear, Rank1>("fc1", "Fc1", [3])).Neuron(0).With(conductance).Attribute(x);
+        // Linear model: the flow of output 1 through neuron 0 of fc1 is w2[1, 0] · w1[0] · (x − 0) (step sizes are float32, as Captum's).
+        var expected = w2[1, 0] * w1[0] * x;
+        Assert.True(allclose(before.Value, expected, rtol: 1e-6, atol: 1e-9));
+        Assert.True(allclose(after.Value, expected, rtol: 1e-6, atol: 1e-9));
+        Assert.True(allclose(typed.Value, expected, rtol: 1e-6, atol: 1e-9));
+
+        using var gradient = Explain(model).At("fc1").Neuron(0).With(NeuronGradient.Default).Attribute(x);
+        Assert.True(allclose(gradient.Value, w1[0].expand(3, 4), rtol: 1e-12, atol: 1e-12));
+        using var typedGradient = Explain(model).At(new Layer<Linear, Rank1>("fc1", "Fc1", [3])).Neuron(0).With(NeuronGradient.Default).Attribute(x);
+        Assert.True(allclose(typedGradient.Value, gradient.Value, rtol: 0, atol: 0));
     }
 
     [Fact]
@@ -127,13 +147,13 @@ public class LayerApiTests
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => LayerIntegratedGradients.Steps(0));
         Assert.Throws<ArgumentOutOfRangeException>(() => NeuronConductance.Steps(1));
-        Assert.Throws<ArgumentOutOfRangeException>(() => InternalInfluence.Steps(1).Method(Quadrature.RiemannTrapezoid));
+        Assert.Throws<ArgumentOutOfRangeException>(() => InternalInfluence.Steps(1).Quadrature(Quadrature.RiemannTrapezoid));
         Assert.Throws<ArgumentOutOfRangeException>(() => LayerConductance.Default.InternalBatchSize(0));
-        Assert.Throws<ArgumentOutOfRangeException>(() => LayerFeatureAblation.Default.PerturbationsPerEval(0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => LayerFeatureAblation.Default.PerturbationsPerPass(0));
         Assert.Throws<ArgumentOutOfRangeException>(() => LayerGradientShap.Default.StdDev(-1));
         Assert.Throws<ArgumentOutOfRangeException>(() => NeuronAxis.Slice(0, 2, 0));
-        Assert.Equal(Quadrature.RiemannTrapezoid, NeuronConductance.Default.Quadrature);
-        Assert.Equal(50, NeuronConductance.Default.StepCount);
+        Assert.Equal(Quadrature.RiemannTrapezoid, NeuronConductance.Default.Settings.Quadrature);
+        Assert.Equal(50, NeuronConductance.Default.Settings.Steps);
         Assert.Equal(LayerGradCam.Default.Relu().KeepChannels(), LayerGradCam.Default.KeepChannels().Relu());
     }
 
@@ -209,7 +229,7 @@ public class LayerApiTests
         var model = nn.Sequential(("emb", nn.Embedding(10, 4)), ("mean", new Conformance.ModelBuilder.MeanOverDim(1)), ("fc", nn.Linear(4, 2)));
         model.to(ScalarType.Float64).eval();
         var tokens = tensor(new long[] { 1, 4, 7, 2, 3, 3 }).reshape(2, 3);
-        using var lig = Explain(model).For(1).At("emb").With(LayerIntegratedGradients.Steps(8).Baseline(0).WithDelta()).Attribute(tokens);
+        using var lig = Explain(model).For(1).At("emb").With(LayerIntegratedGradients.Steps(8).Baseline(0).ReturnDelta()).Attribute(tokens);
         Assert.Equal([2L, 3, 4], lig.Value.shape);
         // The model is linear in the embeddings: IG is exact up to the float32 step sizes (as in Captum).
         Assert.True(lig.Delta!.abs().max().item<double>() < 1e-6, lig.Delta.str());

@@ -74,7 +74,7 @@ public class ResNetTests
         var x = randn(1, 3, 32, 32, dtype: ScalarType.Float64);
         var baseline = zeros_like(x);
         const string layer = "layer3.0.conv2";
-        using var lig = Explain(model).For(2).At(layer).With(LayerIntegratedGradients.Steps(128).Method(Quadrature.RiemannTrapezoid)).Attribute(x);
+        using var lig = Explain(model).For(2).At(layer).With(LayerIntegratedGradients.Steps(128).Quadrature(Quadrature.RiemannTrapezoid)).Attribute(x);
         using var conv2AtBaseline = Explain(model).At(layer).With(LayerActivation.Default).Attribute(baseline);
         Assert.Equal(conv2AtBaseline.Value.shape, lig.Value.shape);
 
@@ -97,7 +97,7 @@ public class ResNetTests
         var model = Model();
         var x = randn(2, 3, 64, 64, dtype: ScalarType.Float64);
         using var gxa = Explain(model).For(1).At("layer3.0.bn2").With(LayerGradientXActivation.Default).Attribute(x);
-        using var cond = Explain(model).For(1).At("layer3.1.relu1").With(LayerConductance.Steps(8).WithDelta()).Attribute(x);
+        using var cond = Explain(model).For(1).At("layer3.1.relu1").With(LayerConductance.Steps(8).ReturnDelta()).Attribute(x);
         Assert.Equal([2L, 256, 4, 4], gxa.Value.shape);
         Assert.False(gxa.Value.isnan().any().item<bool>());
         Assert.True(gxa.Value.abs().sum().item<double>() > 0);

@@ -34,7 +34,7 @@ public class MemoryAwareBatchingTests
             "KernelShap" => e.With(KernelShap.Samples(30).Seed(5).Mask(mask)).WithMemoryBudget(budget).Attribute(x),
             "Lime" => e.With(Lime.Samples(30).Seed(5).Mask(mask)).WithMemoryBudget(budget).Attribute(x),
             "IntegratedGradients" => e.With(IntegratedGradients.Steps(7)).WithMemoryBudget(budget).Attribute(x),
-            "GradientShap" => e.With(GradientShap.Samples(5).Seed(3).Baselines(Data(9, ScalarType.Float64, 2, 2, 6, 7))).WithMemoryBudget(budget).Attribute(x),
+            "GradientShap" => e.With(GradientShap.Samples(5).Seed(3).BaselineDistribution(Data(9, ScalarType.Float64, 2, 2, 6, 7))).WithMemoryBudget(budget).Attribute(x),
             "LayerConductance" => e.At("conv").With(LayerConductance.Steps(6)).WithMemoryBudget(budget).Attribute(x),
             "LayerIntegratedGradients" => e.At("conv").With(LayerIntegratedGradients.Steps(6)).WithMemoryBudget(budget).Attribute(x),
             "NeuronConductance" => e.At("conv").Neuron(1, 2, 2).With(NeuronConductance.Steps(6)).WithMemoryBudget(budget).Attribute(x),

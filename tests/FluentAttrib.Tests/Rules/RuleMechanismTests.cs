@@ -20,7 +20,7 @@ public class RuleMechanismTests
     {
         "DeepLift" => DeepLift.Default.Baseline(0.1).ReturnDelta(),
         "DeepLiftShap" => DeepLiftShap.BaselineDistribution(distribution).ReturnDelta(),
-        "GradientShap" => GradientShap.Samples(3).StdDev(0.1).Baselines(distribution).Seed(1).InternalBatchSize(2).WithDelta(),
+        "GradientShap" => GradientShap.Samples(3).StdDev(0.1).BaselineDistribution(distribution).Seed(1).InternalBatchSize(2).ReturnDelta(),
         "GuidedBackprop" => GuidedBackprop.Default,
         "Deconvolution" => Deconvolution.Default,
         "LRP" => Lrp.Default.ReturnDelta(),
@@ -283,7 +283,7 @@ public class RuleMechanismTests
         var model = Mlp();
         var x = Data(10, ScalarType.Float64, 3, 6);
         var dist = Data(11, ScalarType.Float64, 4, 6);
-        var method = GradientShap.Samples(7).StdDev(0.2).Baselines(dist).Seed(42).WithDelta();
+        var method = GradientShap.Samples(7).StdDev(0.2).BaselineDistribution(dist).Seed(42).ReturnDelta();
         using var whole = Explain(model).For(0).With(method).Attribute(x);
         using var again = Explain(model).For(0).With(method).Attribute(x);
         using var pieces = Explain(model).For(0).With(method.InternalBatchSize(4)).Attribute(x);
@@ -319,7 +319,7 @@ public class RuleMechanismTests
         Assert.Throws<ArgumentOutOfRangeException>(() => GradientShap.Default.StdDev(-0.1));
         Assert.Throws<ArgumentOutOfRangeException>(() => GradientShap.Default.StdDev(double.PositiveInfinity));
         Assert.Throws<ArgumentOutOfRangeException>(() => GradientShap.Default.InternalBatchSize(0));
-        Assert.Throws<ArgumentException>(() => GradientShap.Default.Baselines(zeros(0, 4)));
+        Assert.Throws<ArgumentException>(() => GradientShap.Default.BaselineDistribution(zeros(0, 4)));
         Assert.Throws<ArgumentOutOfRangeException>(() => LrpRule.Epsilon(-1e-9));
         Assert.Throws<ArgumentOutOfRangeException>(() => LrpRule.Gamma(double.NaN));
         Assert.Throws<ArgumentException>(() => Lrp.Default.Rule("", LrpRule.Identity));
@@ -333,7 +333,7 @@ public class RuleMechanismTests
         var x = Data(1, ScalarType.Float64, 2, 6);
         var shape = Assert.Throws<ArgumentException>(() => Explain(model).For(0).With(DeepLiftShap.BaselineDistribution(zeros(3, 5, dtype: ScalarType.Float64))).Attribute(x));
         Assert.Equal("baselines", shape.ParamName);
-        var count = Assert.Throws<ArgumentException>(() => Explain(model).For(0).With(GradientShap.Default.StdDev(0.1, 0.2)).Attribute(x));
+        var count = Assert.Throws<ArgumentException>(() => Explain(model).For(0).With(GradientShap.Default.StdDevs(0.1, 0.2)).Attribute(x));
         Assert.Equal("stdDevs", count.ParamName);
         Assert.Throws<ArgumentException>(() => Explain(model).For(0).With(DeepLift.Default.Baseline(zeros(3, 6))).Attribute(x));
         Assert.ThrowsAny<ArgumentException>(() => Explain(model).For(7).With(DeepLift.Default).Attribute(x));

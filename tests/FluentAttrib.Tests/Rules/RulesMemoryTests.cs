@@ -32,7 +32,7 @@ public class RulesMemoryTests(ITestOutputHelper output)
         [
             DeepLift.Default.Baseline(0.1).ReturnDelta(),
             DeepLiftShap.BaselineDistribution(distribution).ReturnDelta(),
-            GradientShap.Samples(4).StdDev(0.1).Baselines(distribution).Seed(3).InternalBatchSize(4).WithDelta(),
+            GradientShap.Samples(4).StdDev(0.1).BaselineDistribution(distribution).Seed(3).InternalBatchSize(4).ReturnDelta(),
             GuidedBackprop.Default,
             Deconvolution.Default,
             Lrp.Default.Rule("flatten", LrpRule.Epsilon()).Rule("conv1", LrpRule.Gamma()).ReturnDelta(),

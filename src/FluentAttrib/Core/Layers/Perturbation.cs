@@ -90,15 +90,15 @@ internal static class Perturbation
 
     /// <summary>
     /// A random permutation of the batch that is not the identity (Captum's FeaturePermutation), drawn with the
-    /// torch random generator.
+    /// torch random generator, or <paramref name="generator"/> when given.
     /// </summary>
-    public static Tensor NonIdentityPermutation(long n, Device device)
+    public static Tensor NonIdentityPermutation(long n, Device device, Generator? generator = null)
     {
         if (n < 2) throw new ArgumentException("Feature permutation needs a batch of at least 2 examples to permute.", "inputs");
         using var identity = arange(n, dtype: ScalarType.Int64);
         while (true)
         {
-            var perm = randperm(n, dtype: ScalarType.Int64);
+            var perm = randperm(n, dtype: ScalarType.Int64, generator: generator);
             if (!perm.eq(identity).all().item<bool>()) return perm.to(device);
             perm.Dispose();
         }

@@ -9,10 +9,13 @@ namespace FluentAttrib;
 /// </summary>
 public sealed record LayerActivation : MultiLayerAttributionMethod
 {
-    private LayerActivation() { }
+    private LayerActivation() : base(new SettingValues()) { }
 
     /// <summary>The method (it has no settings).</summary>
     public static LayerActivation Default { get; } = new();
+
+    /// <summary>The method's settings (it has none to read back).</summary>
+    public MethodSettings<LayerActivation> Settings => new(Values);
 
     /// <inheritdoc />
     public override string Name => nameof(LayerActivation);

@@ -7,72 +7,63 @@ namespace FluentAttrib;
 /// <summary>
 /// Feature ablation of a layer's neurons: each group of neurons (a layer-mask id; by default every neuron alone) is
 /// replaced by the layer baseline in the model's forward pass, and its attribution is F(x) − F(x with the group
-/// ablated). Results have the layer's shape. Captum's <c>LayerFeatureAblation</c>.
+/// ablated). Results have the layer's shape. Captum's <c>LayerFeatureAblation</c>: the mask
+/// (<see cref="MethodSettingExtensions.Mask{TMethod}"/>) is its <c>layer_mask</c> (a single mask, broadcastable to the
+/// layer's value) and the baseline (<see cref="MethodSettingExtensions.Baseline{TMethod}"/>) its <c>layer_baselines</c>.
 /// </summary>
-public sealed record LayerFeatureAblation : LayerAttributionMethod
+public sealed record LayerFeatureAblation : LayerAttributionMethod,
+    IMaskSetting, IBaselineSetting, IPerturbationsPerPassSetting
 {
-    private LayerFeatureAblation() { }
+    private LayerFeatureAblation() : base(new SettingValues()) { }
 
-    /// <summary>Every neuron ablated alone, to zero.</summary>
+    /// <summary>Every neuron ablated alone, to zero, groups per forward pass planned from the memory budget.</summary>
     public static LayerFeatureAblation Default { get; } = new();
 
-    /// <summary>Groups of layer neurons ablated together, broadcastable to the layer's value, or null for one group per neuron. <value>The default value is null.</value></summary>
-    public FeatureMask? LayerMask { get; private init; }
-
-    /// <summary>Value an ablated neuron takes (a scalar or a tensor broadcastable to the layer's value). <value>The default value is zero.</value></summary>
-    public Baselines LayerBaselines { get; private init; } = Baselines.Zero;
-
-    /// <summary>Groups evaluated per forward pass, or null to choose from the memory budget. <value>The default value is null.</value></summary>
-    public int? PerturbationsPerPass { get; private init; }
-
-    /// <summary>Ablates the groups of <paramref name="layerMask"/> (Captum's <c>layer_mask</c>).</summary>
-    public LayerFeatureAblation Mask(FeatureMask layerMask)
-    {
-        ArgumentNullException.ThrowIfNull(layerMask);
-        if (layerMask.Masks.Length != 1) throw new ArgumentException("A layer has one value: give a single layer mask.", nameof(layerMask));
-        return this with { LayerMask = layerMask };
-    }
-
-    /// <summary>Replaces ablated neurons by <paramref name="layerBaselines"/> (Captum's <c>layer_baselines</c>).</summary>
-    public LayerFeatureAblation Baseline(Baselines layerBaselines)
-    {
-        ArgumentNullException.ThrowIfNull(layerBaselines);
-        return this with { LayerBaselines = layerBaselines };
-    }
-
-    /// <summary>Evaluates <paramref name="groups"/> ablated groups per forward pass (Captum's <c>perturbations_per_eval</c>).</summary>
-    /// <exception cref="ArgumentOutOfRangeException">Less than 1.</exception>
-    public LayerFeatureAblation PerturbationsPerEval(int groups)
-    {
-        ArgumentOutOfRangeException.ThrowIfLessThan(groups, 1);
-        return this with { PerturbationsPerPass = groups };
-    }
+    /// <summary>The method's settings, read back by name (<c>Settings.Mask</c>).</summary>
+    public MethodSettings<LayerFeatureAblation> Settings => new(Values);
 
     /// <inheritdoc />
     public override string Name => nameof(LayerFeatureAblation);
 
     /// <inheritdoc />
-    public override string Describe() => $"{Name}(baselines {LayerBaselines}{(LayerMask is null ? "" : ", masked")})";
+    public override string Describe() => $"{Name}(baselines {Values.Baseline}{(Values.Mask is null ? "" : ", masked")})";
 
     internal override Attribution Attribute(LayerContext context)
     {
         var run = context.Run;
+        var v = Values;
+        var masks = LayerMasks.Check(v.Mask, Name);
         using var scope = NewDisposeScope();
-        Tensor[] values, masks;
+        Tensor[] values;
         Tensor initial;
         using (no_grad())
         {
-            var (v, output) = LayerProbe.Evaluate(run, run.Inputs, context.Layers, context.ToInput);
-            values = v;
+            var (layerValues, output) = LayerProbe.Evaluate(run, run.Inputs, context.Layers, context.ToInput);
+            values = layerValues;
             initial = TargetSelector.Select(output, run.Target);
         }
-        masks = LayerMask is { } m ? m.Expand(values, "layerMask") : Perturbation.DefaultMasks(values).Select((d, i) => d.expand(values[i].shape)).ToArray();
-        LayerBaselines.Validate(values, "layerBaselines");
-        var baseline = LayerBaselines.Materialize(0, values[0]);
-        var result = LayerPerturbation.Run(context, values, masks, initial, Perturbation.PerPass(run, PerturbationsPerPass),
+        var expanded = LayerMasks.Expand(masks, values);
+        v.Baseline.Validate(values, "layerBaselines");
+        var baseline = v.Baseline.Materialize(0, values[0]);
+        var result = LayerPerturbation.Run(context, values, expanded, initial, Perturbation.PerPass(run, v.PerturbationsPerPass),
             (_, x, mask) => where(mask, baseline, x), Name);
         return Result(context, [result.MoveToOuterDisposeScope()]);
     }
+}
+
+/// <summary>The layer mask of a layer perturbation method: a single mask, checked before the run.</summary>
+internal static class LayerMasks
+{
+    public static FeatureMask? Check(FeatureMask? mask, string method)
+    {
+        if (mask is not null && mask.Masks.Length != 1)
+            throw new ArgumentException($"{method}: a layer has one value, so give a single layer mask (got {mask.Masks.Length}).", "mask");
+        return mask;
+    }
+
+    /// <summary>The mask broadcast to the layer's value, or one group per neuron.</summary>
+    public static Tensor[] Expand(FeatureMask? mask, Tensor[] values) =>
+        mask is { } m ? m.Expand(values, "layerMask") : Perturbation.DefaultMasks(values).Select((d, i) => d.expand(values[i].shape)).ToArray();
 }
 
 /// <summary>Runs the shared perturbation loop on a layer's value, injecting the perturbed value into the forward pass.</summary>

@@ -6,45 +6,35 @@ namespace FluentAttrib;
 
 /// <summary>
 /// Permutation importance of a layer's neurons: each group of neurons (a layer-mask id; by default every neuron
-/// alone) is shuffled across the examples of the batch (a random permutation that is not the identity, from torch's
-/// random generator), and its attribution is F(x) − F(x with the group permuted). Needs a batch of at least 2.
-/// Captum's <c>LayerFeaturePermutation</c>.
+/// alone) is shuffled across the examples of the batch (a random permutation that is not the identity), and its
+/// attribution is F(x) − F(x with the group permuted). Needs a batch of at least 2. The permutations come from a
+/// generator seeded with <see cref="MethodSettingExtensions.Seed{TMethod}"/> (created per call), or torch's default
+/// generator. Captum's <c>LayerFeaturePermutation</c>; the mask is its <c>layer_mask</c>.
 /// </summary>
-public sealed record LayerFeaturePermutation : LayerAttributionMethod
+public sealed record LayerFeaturePermutation : LayerAttributionMethod,
+    IMaskSetting, IPerturbationsPerPassSetting, ISeedSetting
 {
-    private LayerFeaturePermutation() { }
+    private LayerFeaturePermutation() : base(new SettingValues()) { }
 
-    /// <summary>Every neuron permuted alone.</summary>
+    /// <summary>Every neuron permuted alone, torch's default generator, groups per forward pass planned from the memory budget.</summary>
     public static LayerFeaturePermutation Default { get; } = new();
 
-    /// <summary>Groups of layer neurons permuted together, or null for one group per neuron. <value>The default value is null.</value></summary>
-    public FeatureMask? LayerMask { get; private init; }
-
-    /// <summary>Groups evaluated per forward pass, or null to choose from the memory budget. <value>The default value is null.</value></summary>
-    public int? PerturbationsPerPass { get; private init; }
-
-    /// <summary>Permutes the groups of <paramref name="layerMask"/> together (Captum's <c>layer_mask</c>).</summary>
-    public LayerFeaturePermutation Mask(FeatureMask layerMask)
-    {
-        ArgumentNullException.ThrowIfNull(layerMask);
-        if (layerMask.Masks.Length != 1) throw new ArgumentException("A layer has one value: give a single layer mask.", nameof(layerMask));
-        return this with { LayerMask = layerMask };
-    }
-
-    /// <summary>Evaluates <paramref name="groups"/> permuted groups per forward pass (Captum's <c>perturbations_per_eval</c>).</summary>
-    /// <exception cref="ArgumentOutOfRangeException">Less than 1.</exception>
-    public LayerFeaturePermutation PerturbationsPerEval(int groups)
-    {
-        ArgumentOutOfRangeException.ThrowIfLessThan(groups, 1);
-        return this with { PerturbationsPerPass = groups };
-    }
+    /// <summary>The method's settings, read back by name (<c>Settings.Mask</c>).</summary>
+    public MethodSettings<LayerFeaturePermutation> Settings => new(Values);
 
     /// <inheritdoc />
     public override string Name => nameof(LayerFeaturePermutation);
 
+    /// <inheritdoc />
+    public override string Describe() =>
+        Values.Mask is null && Values.Seed is null ? Name
+            : $"{Name}({string.Join(", ", new[] { Values.Mask is null ? null : "masked", Values.Seed is { } s ? $"seed {s}" : null }.OfType<string>())})";
+
     internal override Attribution Attribute(LayerContext context)
     {
         var run = context.Run;
+        var v = Values;
+        var mask = LayerMasks.Check(v.Mask, Name);
         if (run.BatchSize < 2)
             throw new ArgumentException("LayerFeaturePermutation permutes neurons across the batch: give at least 2 examples.", "inputs");
         using var scope = NewDisposeScope();
@@ -52,13 +42,14 @@ public sealed record LayerFeaturePermutation : LayerAttributionMethod
         Tensor initial;
         using (no_grad())
         {
-            var (v, output) = LayerProbe.Evaluate(run, run.Inputs, context.Layers, context.ToInput);
-            values = v;
+            var (layerValues, output) = LayerProbe.Evaluate(run, run.Inputs, context.Layers, context.ToInput);
+            values = layerValues;
             initial = TargetSelector.Select(output, run.Target);
         }
-        var masks = LayerMask is { } m ? m.Expand(values, "layerMask") : Perturbation.DefaultMasks(values).Select((d, i) => d.expand(values[i].shape)).ToArray();
-        var result = LayerPerturbation.Run(context, values, masks, initial, Perturbation.PerPass(run, PerturbationsPerPass),
-            (_, x, mask) => where(mask, x.index_select(0, Perturbation.NonIdentityPermutation(x.shape[0], x.device)), x), Name);
+        var masks = LayerMasks.Expand(mask, values);
+        using var generator = v.Seed is { } seed ? new Generator(unchecked((ulong)seed)) : null;
+        var result = LayerPerturbation.Run(context, values, masks, initial, Perturbation.PerPass(run, v.PerturbationsPerPass),
+            (_, x, m) => where(m, x.index_select(0, Perturbation.NonIdentityPermutation(x.shape[0], x.device, generator)), x), Name);
         return Result(context, [result.MoveToOuterDisposeScope()]);
     }
 }

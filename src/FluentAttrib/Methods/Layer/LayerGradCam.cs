@@ -6,34 +6,36 @@ namespace FluentAttrib;
 /// <summary>
 /// Grad-CAM (Selvaraju et al., 2017): the layer's gradients averaged over every dimension after the channel one give
 /// one weight per channel; the map is Σ_channels weight · activation, shape (B, 1, ...) (or per channel with
-/// <see cref="KeepChannels"/>), optionally passed through a ReLU. No upsampling: use
+/// <see cref="KeepChannels"/>), optionally passed through a ReLU (<see cref="Relu"/>). No upsampling: use
 /// <see cref="LayerAttribution.Interpolate(Tensor, long[], InterpolationMode)"/>. Captum's <c>LayerGradCam</c>.
 /// </summary>
 public sealed record LayerGradCam : LayerAttributionMethod
 {
-    private LayerGradCam() { }
+    private LayerGradCam() : base(new SettingValues()) { }
 
-    /// <summary>Signed maps summed over channels (Captum's defaults).</summary>
+    /// <summary>Signed maps summed over channels (Captum's defaults: no ReLU, channels summed).</summary>
     public static LayerGradCam Default { get; } = new();
 
-    /// <summary>Whether a ReLU is applied to the map (<c>relu_attributions</c>). <value>The default value is false.</value></summary>
-    public bool AppliesRelu { get; private init; }
+    /// <summary>The method's settings, read back by name (<c>Settings.Relu</c>, <c>Settings.KeepChannels</c>).</summary>
+    public MethodSettings<LayerGradCam> Settings => new(Values);
 
-    /// <summary>Whether the map is summed over channels (<c>attr_dim_summation</c>). <value>The default value is true.</value></summary>
-    public bool SumsChannels { get; private init; } = true;
+    /// <summary>Keeps only positive evidence: ReLU on the map (true; Captum's <c>relu_attributions</c>). The default is false.</summary>
+    public LayerGradCam Relu(bool relu = true) => this with { Values = Values with { Relu = relu } };
 
-    /// <summary>Keeps only positive evidence: ReLU on the map (true).</summary>
-    public LayerGradCam Relu(bool relu = true) => this with { AppliesRelu = relu };
-
-    /// <summary>Returns one weighted map per channel instead of their sum (Captum's <c>attr_dim_summation=False</c>).</summary>
-    public LayerGradCam KeepChannels(bool keep = true) => this with { SumsChannels = !keep };
+    /// <summary>
+    /// Returns one weighted map per channel instead of their sum (true; Captum's <c>attr_dim_summation=False</c>).
+    /// The default is false.
+    /// </summary>
+    public LayerGradCam KeepChannels(bool keep = true) => this with { Values = Values with { KeepChannels = keep } };
 
     /// <inheritdoc />
     public override string Name => nameof(LayerGradCam);
 
     /// <inheritdoc />
     public override string Describe() =>
-        Name + (AppliesRelu || !SumsChannels ? "(" + string.Join(", ", new[] { AppliesRelu ? "relu" : null, SumsChannels ? null : "per channel" }.OfType<string>()) + ")" : "");
+        Name + (Values.Relu || Values.KeepChannels
+            ? "(" + string.Join(", ", new[] { Values.Relu ? "relu" : null, Values.KeepChannels ? "per channel" : null }.OfType<string>()) + ")"
+            : "");
 
     internal override Attribution Attribute(LayerContext context)
     {
@@ -45,8 +47,8 @@ public sealed record LayerGradCam : LayerAttributionMethod
         if (g.dim() < 2)
             throw new InvalidOperationException($"LayerGradCam needs a layer value with a channel dimension (B, C, ...); layer {context.Layer} gives shape {Shapes.Format(g.shape)}.");
         var weights = g.dim() > 2 ? g.mean(Enumerable.Range(2, (int)g.dim() - 2).Select(d => (long)d).ToArray(), keepdim: true) : g;
-        var map = SumsChannels ? (weights * a).sum(dim: 1, keepdim: true) : weights * a;
-        if (AppliesRelu) map = nn.functional.relu(map);
+        var map = Values.KeepChannels ? weights * a : (weights * a).sum(dim: 1, keepdim: true);
+        if (Values.Relu) map = nn.functional.relu(map);
         return Result(context, [map.MoveToOuterDisposeScope()]);
     }
 }

@@ -8,59 +8,33 @@ namespace FluentAttrib;
 /// alone) is replaced by the baseline and its attribution is neuron(x) − neuron(x with the feature ablated). Works
 /// with integer inputs (token ids). Captum's <c>NeuronFeatureAblation</c>.
 /// </summary>
-public sealed record NeuronFeatureAblation : NeuronAttributionMethod
+public sealed record NeuronFeatureAblation : NeuronAttributionMethod,
+    IMaskSetting, IBaselineSetting, IPerturbationsPerPassSetting
 {
-    private NeuronFeatureAblation() { }
+    private NeuronFeatureAblation() : base(new SettingValues()) { }
 
-    /// <summary>Every input element ablated alone, to zero.</summary>
+    /// <summary>Every input element ablated alone, to zero, features per forward pass planned from the memory budget.</summary>
     public static NeuronFeatureAblation Default { get; } = new();
 
-    /// <summary>Input features ablated together, or null for one per element. <value>The default value is null.</value></summary>
-    public FeatureMask? FeatureMask { get; private init; }
-
-    /// <summary>Value an ablated element takes. <value>The default value is zero.</value></summary>
-    public Baselines Baselines { get; private init; } = Baselines.Zero;
-
-    /// <summary>Features evaluated per forward pass, or null to choose from the memory budget. <value>The default value is null.</value></summary>
-    public int? PerturbationsPerPass { get; private init; }
-
-    /// <summary>Ablates the groups of <paramref name="featureMask"/> together.</summary>
-    public NeuronFeatureAblation Mask(FeatureMask featureMask)
-    {
-        ArgumentNullException.ThrowIfNull(featureMask);
-        return this with { FeatureMask = featureMask };
-    }
-
-    /// <summary>Replaces ablated elements by <paramref name="baselines"/>.</summary>
-    public NeuronFeatureAblation Baseline(Baselines baselines)
-    {
-        ArgumentNullException.ThrowIfNull(baselines);
-        return this with { Baselines = baselines };
-    }
-
-    /// <summary>Evaluates <paramref name="features"/> ablated features per forward pass (Captum's <c>perturbations_per_eval</c>).</summary>
-    /// <exception cref="ArgumentOutOfRangeException">Less than 1.</exception>
-    public NeuronFeatureAblation PerturbationsPerEval(int features)
-    {
-        ArgumentOutOfRangeException.ThrowIfLessThan(features, 1);
-        return this with { PerturbationsPerPass = features };
-    }
+    /// <summary>The method's settings, read back by name (<c>Settings.Mask</c>).</summary>
+    public MethodSettings<NeuronFeatureAblation> Settings => new(Values);
 
     /// <inheritdoc />
     public override string Name => nameof(NeuronFeatureAblation);
 
     /// <inheritdoc />
-    public override string Describe() => $"{Name}(baselines {Baselines}{(FeatureMask is null ? "" : ", masked")})";
+    public override string Describe() => $"{Name}(baselines {Values.Baseline}{(Values.Mask is null ? "" : ", masked")})";
 
     internal override Attribution Attribute(NeuronContext context)
     {
         var run = context.Run;
         var inputs = run.Inputs;
+        var v = Values;
         using var scope = NewDisposeScope();
-        var baselines = Baselines.MaterializeAll(inputs);
-        var masks = FeatureMask is { } m ? m.Expand(inputs) : Perturbation.DefaultMasks(inputs).Select((d, i) => d.expand(inputs[i].shape)).ToArray();
+        var baselines = v.Baseline.MaterializeAll(inputs);
+        var masks = v.Mask is { } m ? m.Expand(inputs) : Perturbation.DefaultMasks(inputs).Select((d, i) => d.expand(inputs[i].shape)).ToArray();
         var initial = LayerProbe.NeuronValues(run, inputs, context.Layer, context.ToInput, context.Selector);
-        var result = Perturbation.Attribute(run, inputs, masks, initial, Perturbation.PerPass(run, PerturbationsPerPass),
+        var result = Perturbation.Attribute(run, inputs, masks, initial, Perturbation.PerPass(run, v.PerturbationsPerPass),
             (i, x, mask) => where(mask, baselines[i], x),
             (perturbed, k) => LayerProbe.NeuronValues(run, perturbed, context.Layer, context.ToInput, context.Selector, k), Name);
         return Result(context, result.Select(r => r.MoveToOuterDisposeScope()).ToArray());

@@ -6,10 +6,13 @@ namespace FluentAttrib;
 /// <summary>The gradient of a neuron (summed over its slices) with respect to each input. Captum's <c>NeuronGradient</c>.</summary>
 public sealed record NeuronGradient : NeuronAttributionMethod
 {
-    private NeuronGradient() { }
+    private NeuronGradient() : base(new SettingValues()) { }
 
     /// <summary>The method (it has no settings).</summary>
     public static NeuronGradient Default { get; } = new();
+
+    /// <summary>The method's settings (it has none to read back).</summary>
+    public MethodSettings<NeuronGradient> Settings => new(Values);
 
     /// <inheritdoc />
     public override string Name => nameof(NeuronGradient);
