@@ -71,7 +71,7 @@ internal static class Explanation
         var occlusion = Occlusion.Window(settings.OcclusionWindow).Stride(settings.OcclusionStride).Baseline(0);
         var gradCam = LayerGradCam.Default.Relu();
         var smoothIg = NoiseTunnel.SmoothGrad(IntegratedGradients.Steps(settings.IgSteps).InternalBatchSize(8))
-            .Samples(settings.NoiseSamples).SamplesBatchSize(1).StdDev(sigma).Seed(settings.Seed);
+            .Samples(settings.NoiseSamples).InternalBatchSize(1).StdDev(sigma).Seed(settings.Seed);
         string igTitle = $"IG ({settings.IgSteps} steps) × SmoothGrad ({settings.NoiseSamples} samples)";
         log.WriteLine($"Methods: {OcclusionName} window {Dims(settings.OcclusionWindow)} stride {Dims(settings.OcclusionStride)} baseline 0; " +
                       $"{GradCamName} at {Classifiers.LastStage} (ReLU, bilinear upsampling); " +

@@ -7,8 +7,9 @@ namespace FluentAttrib;
 /// Reference values that attribution methods compare an input with: a scalar, a tensor broadcastable to the input
 /// (e.g. shape (1, C, H, W) shared by the batch, or one per example), or one of these per input of a multi-input
 /// model (<see cref="PerInput"/>). A <see cref="double"/> or a <see cref="Tensor"/> converts implicitly.
+/// Two baselines are equal when they hold the same items in the same order: numbers by value, tensors by reference.
 /// </summary>
-public sealed class Baselines
+public sealed class Baselines : IEquatable<Baselines>
 {
     private readonly ImmutableArray<object> _items; // double or Tensor
 
@@ -70,7 +71,7 @@ public sealed class Baselines
                 $"{_items.Length} baselines were given for {inputs.Count} inputs; give one per input or one for all.", paramName);
         for (int i = 0; i < inputs.Count; i++)
         {
-            if (Item(i) is Tensor t && !Shapes.Broadcastable(Core.ExampleExpansion.AdaptedBaselineShape(t.shape, inputs[i]), inputs[i].shape))
+            if (Item(i) is Tensor t && !Shapes.Broadcastable(t.shape, inputs[i].shape))
                 throw new ArgumentException(
                     $"Baseline {i} of shape {Shapes.Format(t.shape)} does not broadcast to input {i} of shape {Shapes.Format(inputs[i].shape)}.",
                     paramName);
@@ -87,8 +88,7 @@ public sealed class Baselines
         {
             case double d:
                 return full_like(input, d);
-            case Tensor given:
-                var t = Core.ExampleExpansion.AdaptBaseline(given, index, input); // per-example baselines inside NoiseTunnel / metrics
+            case Tensor t:
                 if (!Shapes.Broadcastable(t.shape, input.shape))
                     throw new ArgumentException(
                         $"Baseline {index} of shape {Shapes.Format(t.shape)} does not broadcast to input {index} of shape {Shapes.Format(input.shape)}.",
@@ -105,6 +105,66 @@ public sealed class Baselines
         Validate(inputs);
         return inputs.Select((x, i) => Materialize(i, x)).ToArray();
     }
+
+    /// <summary>
+    /// These baselines with every tensor replaced by <paramref name="adapt"/>(tensor, input index), one entry per input
+    /// of <paramref name="inputCount"/> (a shared tensor is adapted for each input); this instance when nothing changes
+    /// or the count does not fit (the method then reports the mismatch).
+    /// </summary>
+    internal Baselines Map(int inputCount, Func<Tensor, int, Tensor> adapt)
+    {
+        if (_items.Length != 1 && _items.Length != inputCount) return this;
+        var items = new object[inputCount];
+        bool changed = false;
+        for (int i = 0; i < inputCount; i++)
+        {
+            var item = Item(i);
+            if (item is Tensor t)
+            {
+                var adapted = adapt(t, i);
+                changed |= !ReferenceEquals(adapted, t);
+                item = adapted;
+            }
+            items[i] = item;
+        }
+        return changed ? new(items.ToImmutableArray()) : this;
+    }
+
+    /// <inheritdoc />
+    public bool Equals(Baselines? other)
+    {
+        if (ReferenceEquals(this, other)) return true;
+        if (other is null || other._items.Length != _items.Length) return false;
+        for (int i = 0; i < _items.Length; i++)
+        {
+            bool same = (_items[i], other._items[i]) switch
+            {
+                (double a, double b) => a.Equals(b),
+                (Tensor a, Tensor b) => ReferenceEquals(a, b),
+                _ => false,
+            };
+            if (!same) return false;
+        }
+        return true;
+    }
+
+    /// <inheritdoc />
+    public override bool Equals(object? obj) => Equals(obj as Baselines);
+
+    /// <inheritdoc />
+    public override int GetHashCode()
+    {
+        var hash = new HashCode();
+        foreach (var item in _items)
+            hash.Add(item is Tensor t ? System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(t) : item.GetHashCode());
+        return hash.ToHashCode();
+    }
+
+    /// <summary>Whether two baselines hold the same items (numbers by value, tensors by reference).</summary>
+    public static bool operator ==(Baselines? left, Baselines? right) => left is null ? right is null : left.Equals(right);
+
+    /// <summary>Whether two baselines differ.</summary>
+    public static bool operator !=(Baselines? left, Baselines? right) => !(left == right);
 
     /// <inheritdoc />
     public override string ToString() =>

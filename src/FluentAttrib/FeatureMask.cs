@@ -7,9 +7,10 @@ namespace FluentAttrib;
 /// Groups input elements into features for perturbation methods: an integer tensor broadcastable to the input
 /// (e.g. (1, 1, H, W) shared by the batch and the channels) whose equal values form one feature. For multi-input
 /// models give one mask per input (<see cref="PerInput"/>); an id used in several inputs is one feature across them.
-/// A <see cref="Tensor"/> converts implicitly.
+/// A <see cref="Tensor"/> converts implicitly. Two feature masks are equal when they hold the same tensors (by
+/// reference) in the same order.
 /// </summary>
-public sealed class FeatureMask
+public sealed class FeatureMask : IEquatable<FeatureMask>
 {
     private FeatureMask(ImmutableArray<Tensor> masks) => Masks = masks;
 
@@ -42,13 +43,57 @@ public sealed class FeatureMask
         var result = new Tensor[inputs.Count];
         for (int i = 0; i < inputs.Count; i++)
         {
-            var mask = Core.ExampleExpansion.AdaptMask(Masks[i], inputs[i]); // per-example masks inside NoiseTunnel / metrics
+            var mask = Masks[i];
             if (!Shapes.Broadcastable(mask.shape, inputs[i].shape))
                 throw new ArgumentException(
-                    $"Feature mask {i} of shape {Shapes.Format(Masks[i].shape)} does not broadcast to input {i} of shape {Shapes.Format(inputs[i].shape)}.",
+                    $"Feature mask {i} of shape {Shapes.Format(mask.shape)} does not broadcast to input {i} of shape {Shapes.Format(inputs[i].shape)}.",
                     paramName);
             result[i] = mask.to(ScalarType.Int64, inputs[i].device).expand(inputs[i].shape);
         }
         return result;
     }
+
+    /// <summary>
+    /// This mask with every tensor replaced by <paramref name="adapt"/>(tensor, input index); this instance when nothing
+    /// changes or the masks do not match <paramref name="inputCount"/> inputs (the method then reports the mismatch).
+    /// </summary>
+    internal FeatureMask Map(int inputCount, Func<Tensor, int, Tensor> adapt)
+    {
+        if (Masks.Length != inputCount) return this;
+        var masks = new Tensor[inputCount];
+        bool changed = false;
+        for (int i = 0; i < inputCount; i++)
+        {
+            masks[i] = adapt(Masks[i], i);
+            changed |= !ReferenceEquals(masks[i], Masks[i]);
+        }
+        return changed ? new(masks.ToImmutableArray()) : this;
+    }
+
+    /// <inheritdoc />
+    public bool Equals(FeatureMask? other)
+    {
+        if (ReferenceEquals(this, other)) return true;
+        if (other is null || other.Masks.Length != Masks.Length) return false;
+        for (int i = 0; i < Masks.Length; i++)
+            if (!ReferenceEquals(Masks[i], other.Masks[i])) return false;
+        return true;
+    }
+
+    /// <inheritdoc />
+    public override bool Equals(object? obj) => Equals(obj as FeatureMask);
+
+    /// <inheritdoc />
+    public override int GetHashCode()
+    {
+        var hash = new HashCode();
+        foreach (var mask in Masks) hash.Add(System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(mask));
+        return hash.ToHashCode();
+    }
+
+    /// <summary>Whether two feature masks hold the same tensors.</summary>
+    public static bool operator ==(FeatureMask? left, FeatureMask? right) => left is null ? right is null : left.Equals(right);
+
+    /// <summary>Whether two feature masks differ.</summary>
+    public static bool operator !=(FeatureMask? left, FeatureMask? right) => !(left == right);
 }

@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using System.Globalization;
 using FluentAttrib.Core;
 using static TorchSharp.torch;
@@ -17,22 +16,31 @@ public enum NoiseTunnelType
 }
 
 /// <summary>
-/// NoiseTunnel: runs another attribution method on <see cref="SampleCount"/> copies of each example with Gaussian
+/// NoiseTunnel: runs another attribution method on <c>Settings.Samples</c> copies of each example with Gaussian
 /// noise added, and averages (SmoothGrad), averages the squares (SmoothGrad²) or takes the variance (VarGrad) of
 /// the results. Equal to Captum's <c>NoiseTunnel</c>.
 /// </summary>
 /// <remarks>
-/// <para>Each pass evaluates up to <see cref="SamplesPerBatch"/> noisy copies of every example, laid out example-major
-/// (each example repeated in place, like <c>repeat_interleave</c>). Per-example targets, additional forward
-/// arguments whose first dimension is the batch size, and per-example baselines and feature masks of the wrapped
-/// method are expanded the same way.</para>
-/// <para>When the wrapped method returns a convergence delta (e.g. <c>IntegratedGradients.WithDelta()</c>), the
-/// result carries one delta per noisy copy, shape (batch × samples): the passes' deltas concatenated in pass order,
-/// each pass example-major, exactly as Captum concatenates them.</para>
+/// <para>Each pass evaluates up to <c>Settings.InternalBatchSize</c> noisy copies of every example (Captum's
+/// <c>nt_samples_batch_size</c>), laid out example-major (each example repeated in place, like
+/// <c>repeat_interleave</c>). The wrapped method receives the expanded targets and additional forward arguments
+/// whose first dimension is the batch size in its context, and a copy of itself whose per-example baselines and
+/// feature masks are expanded the same way.</para>
+/// <para>When the wrapped method returns a convergence delta (e.g. <c>IntegratedGradients.Default.ReturnDelta()</c>),
+/// the result carries one delta per noisy copy, shape (batch × samples): the passes' deltas concatenated in pass
+/// order, each pass example-major, exactly as Captum concatenates them.</para>
 /// </remarks>
-public sealed record NoiseTunnel : AttributionMethod
+public sealed record NoiseTunnel : AttributionMethod,
+    ISamplesSetting, INoiseSetting, IInternalBatchSizeSetting, ISeedSetting
 {
-    private NoiseTunnel(AttributionMethod inner, NoiseTunnelType type)
+    /// <summary>
+    /// <see cref="Defaults.NoiseTunnelSamples"/> noisy copies per example, noise of standard deviation
+    /// <see cref="Defaults.NoiseTunnelStdDev"/>, copies per pass planned from the memory budget, torch's default
+    /// random generator, baselines not drawn from a distribution.
+    /// </summary>
+    private static SettingValues DefaultValues { get; } = new() { Samples = Defaults.NoiseTunnelSamples, StdDevs = [Defaults.NoiseTunnelStdDev] };
+
+    private NoiseTunnel(AttributionMethod inner, NoiseTunnelType type) : base(DefaultValues)
     {
         Inner = inner;
         Type = type;
@@ -50,7 +58,11 @@ public sealed record NoiseTunnel : AttributionMethod
     /// <exception cref="ArgumentNullException"><paramref name="inner"/> is null.</exception>
     public static NoiseTunnel VarGrad(AttributionMethod inner) => Create(inner, NoiseTunnelType.VarGrad);
 
-    /// <summary>A noise tunnel of the given <paramref name="type"/> around <paramref name="inner"/>.</summary>
+    /// <summary>
+    /// A noise tunnel of the given <paramref name="type"/> around <paramref name="inner"/>, with
+    /// <see cref="Defaults.NoiseTunnelSamples"/> noisy copies per example and noise of standard deviation
+    /// <see cref="Defaults.NoiseTunnelStdDev"/> (Captum's defaults).
+    /// </summary>
     /// <exception cref="ArgumentNullException"><paramref name="inner"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="type"/> is not a defined value.</exception>
     public static NoiseTunnel Create(AttributionMethod inner, NoiseTunnelType type)
@@ -61,105 +73,39 @@ public sealed record NoiseTunnel : AttributionMethod
     }
 
     /// <summary>The wrapped method, run on the noisy copies.</summary>
-    public AttributionMethod Inner { get; }
+    public AttributionMethod Inner { get; private init; }
 
     /// <summary>How the attributions of the noisy copies are combined.</summary>
     public NoiseTunnelType Type { get; }
 
-    /// <summary>Noisy copies per example (Captum's <c>nt_samples</c>). <value>The default value is 5.</value></summary>
-    public int SampleCount { get; private init; } = 5;
-
-    /// <summary>
-    /// Standard deviation of the Gaussian noise: one value for all inputs, or one per input (Captum's <c>stdevs</c>).
-    /// <value>The default value is a single 1.0.</value>
-    /// </summary>
-    public ValueList<double> StandardDeviations { get; private init; } = [1.0];
-
-    /// <summary>
-    /// Noisy copies of each example per pass of the wrapped method (Captum's <c>nt_samples_batch_size</c>), or null
-    /// to choose from the memory budget: all of them in one pass unless the noisy batch of a gradient method would
-    /// exceed it (so small inputs keep Captum's single pass and its noise draws). <value>The default value is null.</value>
-    /// </summary>
-    public int? SamplesPerBatch { get; private init; }
-
-    /// <summary>
-    /// Seed of the generator that draws the noise, or null to use torch's default generator.
-    /// <value>The default value is null.</value>
-    /// </summary>
-    public long? SeedValue { get; private init; }
-
-    /// <summary>
-    /// Whether tensor baselines of the wrapped method are a distribution from which each noisy copy draws one row at
-    /// random (Captum's <c>draw_baseline_from_distrib</c>). <value>The default value is false.</value>
-    /// </summary>
-    public bool DrawsBaselineFromDistribution { get; private init; }
-
-    /// <summary>Uses <paramref name="samples"/> noisy copies per example.</summary>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="samples"/> is less than 1.</exception>
-    public NoiseTunnel Samples(int samples)
-    {
-        if (samples < 1) throw new ArgumentOutOfRangeException(nameof(samples), samples, "NoiseTunnel needs at least 1 sample.");
-        return this with { SampleCount = samples };
-    }
-
-    /// <summary>Uses Gaussian noise of standard deviation <paramref name="stdDev"/> for every input (0 = no noise).</summary>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="stdDev"/> is negative, infinite or NaN.</exception>
-    public NoiseTunnel StdDev(double stdDev)
-    {
-        CheckStdDev(stdDev, nameof(stdDev));
-        return this with { StandardDeviations = [stdDev] };
-    }
-
-    /// <summary>Uses one noise standard deviation per input of a multi-input model (or one for all).</summary>
-    /// <exception cref="ArgumentException">No value given.</exception>
-    /// <exception cref="ArgumentOutOfRangeException">A value is negative, infinite or NaN.</exception>
-    public NoiseTunnel StdDevs(params double[] stdDevs)
-    {
-        ArgumentNullException.ThrowIfNull(stdDevs);
-        if (stdDevs.Length == 0) throw new ArgumentException("Give at least one standard deviation.", nameof(stdDevs));
-        foreach (var s in stdDevs) CheckStdDev(s, nameof(stdDevs));
-        return this with { StandardDeviations = [.. stdDevs] };
-    }
-
-    /// <summary>Evaluates at most <paramref name="samples"/> noisy copies of each example per pass (Captum's <c>nt_samples_batch_size</c>).</summary>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="samples"/> is less than 1.</exception>
-    public NoiseTunnel SamplesBatchSize(int samples)
-    {
-        if (samples < 1) throw new ArgumentOutOfRangeException(nameof(samples), samples, "The samples batch size must be at least 1.");
-        return this with { SamplesPerBatch = samples };
-    }
-
-    /// <summary>
-    /// Draws the noise (and baselines, see <see cref="DrawBaselineFromDistribution"/>) from a generator seeded with
-    /// <paramref name="seed"/>, created on the inputs' device for each call: the same seed gives the same result.
-    /// </summary>
-    public NoiseTunnel Seed(long seed) => this with { SeedValue = seed };
+    /// <summary>The method's settings, read back by name (<c>Settings.Samples</c>, <c>Settings.StdDevs</c>).</summary>
+    public MethodSettings<NoiseTunnel> Settings => new(Values);
 
     /// <summary>
     /// Treats tensor baselines of the wrapped method as a distribution (rows = reference examples) and gives each
-    /// noisy copy one row drawn at random (Captum's <c>draw_baseline_from_distrib</c>).
+    /// noisy copy one row drawn at random (Captum's <c>draw_baseline_from_distrib</c>), from the seeded generator
+    /// when <see cref="MethodSettingExtensions.Seed{TMethod}"/> is set.
     /// </summary>
-    public NoiseTunnel DrawBaselineFromDistribution(bool draw = true) => this with { DrawsBaselineFromDistribution = draw };
+    public NoiseTunnel DrawBaselineFromDistribution(bool draw = true) => this with { Values = Values with { DrawBaselineFromDistribution = draw } };
+
+    /// <summary>This tunnel around <paramref name="inner"/> (the wrapped method rewritten for an outer expansion).</summary>
+    internal NoiseTunnel WithInner(AttributionMethod inner) => this with { Inner = inner };
 
     /// <inheritdoc />
     public override string Name => nameof(NoiseTunnel);
 
     /// <inheritdoc />
     public override string Describe() =>
-        $"NoiseTunnel({Type}, {SampleCount} samples, stddev {string.Join("/", StandardDeviations.Select(s => s.ToString(CultureInfo.InvariantCulture)))}) of {Inner.Describe()}";
-
-    private static void CheckStdDev(double s, string paramName)
-    {
-        if (!(s >= 0) || double.IsInfinity(s))
-            throw new ArgumentOutOfRangeException(paramName, s, "A noise standard deviation must be finite and not negative.");
-    }
+        $"NoiseTunnel({Type}, {Values.Samples} samples, stddev {string.Join("/", Values.StdDevs.Select(s => s.ToString(CultureInfo.InvariantCulture)))}) of {Inner.Describe()}";
 
     internal override Attribution Attribute(AttributionContext context)
     {
         var inputs = context.Inputs;
-        if (StandardDeviations.Length != 1 && StandardDeviations.Length != inputs.Length)
+        var settings = Values;
+        var stdDevs = settings.StdDevs;
+        if (stdDevs.Length != 1 && stdDevs.Length != inputs.Length)
             throw new ArgumentException(
-                $"{StandardDeviations.Length} noise standard deviations were given for {inputs.Length} inputs; give one per input or one for all.",
+                $"{stdDevs.Length} noise standard deviations were given for {inputs.Length} inputs; give one per input or one for all.",
                 "stdDevs");
         for (int i = 0; i < inputs.Length; i++)
             if (StdDevFor(i) != 0 && !inputs[i].is_floating_point())
@@ -170,20 +116,21 @@ public sealed record NoiseTunnel : AttributionMethod
         long batch = context.BatchSize;
         // Unless set, as many noisy copies per pass as the memory budget allows for a gradient method on the batch
         // (all of them for small inputs); the inner method may split its passes further.
-        int perPass = Math.Min(SampleCount, SamplesPerBatch
+        int samples = settings.Samples;
+        int perPass = Math.Min(samples, settings.InternalBatchSize
             ?? (int)Math.Max(1, BatchPlanner.ExamplesWithinBudget(context, inputs, withGradients: true) / Math.Max(1, context.BatchSize)));
-        int passes = (SampleCount + perPass - 1) / perPass;
-        using var generator = SeedValue is { } seed ? new Generator(unchecked((ulong)seed), inputs[0].device) : null;
+        int passes = (samples + perPass - 1) / perPass;
+        using var generator = settings.Seed is { } seed ? new Generator(unchecked((ulong)seed), inputs[0].device) : null;
 
         Tensor?[]? sums = null, sumsOfSquares = null; // owned here (detached from scopes), disposed in finally
         var deltas = new List<Tensor>();
         int pass = 0;
         try
         {
-            for (int start = 0; start < SampleCount; start += perPass)
+            for (int start = 0; start < samples; start += perPass)
             {
                 context.ThrowIfCancelled();
-                int k = Math.Min(perPass, SampleCount - start);
+                int k = Math.Min(perPass, samples - start);
                 using var scope = NewDisposeScope();
                 var noisy = new Tensor[inputs.Length];
                 for (int i = 0; i < inputs.Length; i++)
@@ -194,10 +141,12 @@ public sealed record NoiseTunnel : AttributionMethod
                         ? repeated
                         : repeated + randn(repeated.shape, dtype: repeated.dtype, device: repeated.device, generator: generator).mul_(std);
                 }
+                // The wrapped method gets everything expanded explicitly: inputs, targets and additional arguments in
+                // its context, per-example baselines and masks (or rows drawn from a baseline distribution) in a copy
+                // of its settings (rows of a baseline distribution are drawn after this pass's noise).
                 var additional = ExampleSlicing.RepeatInterleave(context.AdditionalArgs, batch, k);
-                Attribution result;
-                using (ExampleExpansion.Push(batch, k, DrawsBaselineFromDistribution, generator))
-                    result = Inner.Attribute(context.With(noisy, context.Target.Expand(k, interleave: true), additional));
+                var inner = new BatchExpansion(batch, k, settings.DrawBaselineFromDistribution, generator).For(Inner, noisy);
+                var result = inner.Attribute(context.With(noisy, context.Target.Expand(k, interleave: true), additional));
 
                 var values = result.Values;
                 sums ??= new Tensor?[values.Count];
@@ -232,12 +181,12 @@ public sealed record NoiseTunnel : AttributionMethod
             var output = new Tensor[sums!.Length];
             for (int i = 0; i < output.Length; i++)
             {
-                var mean = sums[i]! / SampleCount;
+                var mean = sums[i]! / samples;
                 output[i] = Type switch
                 {
                     NoiseTunnelType.SmoothGrad => mean,
-                    NoiseTunnelType.SmoothGradSquared => sumsOfSquares![i]! / SampleCount,
-                    _ => sumsOfSquares![i]! / SampleCount - mean * mean,
+                    NoiseTunnelType.SmoothGradSquared => sumsOfSquares![i]! / samples,
+                    _ => sumsOfSquares![i]! / samples - mean * mean,
                 };
                 output[i] = output[i].MoveToOuterDisposeScope();
             }
@@ -252,5 +201,5 @@ public sealed record NoiseTunnel : AttributionMethod
         }
     }
 
-    private double StdDevFor(int input) => StandardDeviations.Length == 1 ? StandardDeviations[0] : StandardDeviations[input];
+    private double StdDevFor(int input) => Values.StdDevs.Length == 1 ? Values.StdDevs[0] : Values.StdDevs[input];
 }

@@ -12,14 +12,22 @@ namespace FluentAttrib;
 /// </summary>
 /// <remarks>
 /// A perturbation function receives the inputs expanded example-major (each example repeated
-/// <see cref="SampleCount"/> times in place, or fewer per pass when batched) and returns the perturbations I and the
+/// <c>Settings.Samples</c> times in place, or fewer per pass when batched) and returns the perturbations I and the
 /// perturbed inputs, each of the expanded inputs' shapes; the metric uses both as given (normally perturbed = x − I).
+/// The perturbation is the metric's identity, chosen when it is created; its settings (<c>Samples</c>,
+/// <c>InternalBatchSize</c>, <c>Seed</c>, <c>Normalize</c>) are set afterwards and read back through
+/// <see cref="Settings"/>. <see cref="Defaults.InfidelitySamples"/> perturbations per example unless set.
 /// </remarks>
-public sealed record Infidelity
+public sealed record Infidelity : ConfigurableMethod,
+    ISamplesSetting, IInternalBatchSizeSetting, ISeedSetting
 {
-    private readonly Func<IReadOnlyList<Tensor>, Generator?, (Tensor[] Perturbations, Tensor[] PerturbedInputs)> _perturb;
+    /// <summary>The perturbation function, or null for the built-in Gaussian perturbation of <see cref="NoiseStdDev"/>.</summary>
+    private readonly Func<IReadOnlyList<Tensor>, (Tensor[] Perturbations, Tensor[] PerturbedInputs)>? _perturb;
 
-    private Infidelity(Func<IReadOnlyList<Tensor>, Generator?, (Tensor[], Tensor[])> perturb, double? noise)
+    /// <summary>The settings every infidelity metric starts from (shared, so equal metrics have equal settings).</summary>
+    private static SettingValues DefaultValues { get; } = new() { Samples = Defaults.InfidelitySamples };
+
+    private Infidelity(Func<IReadOnlyList<Tensor>, (Tensor[], Tensor[])>? perturb, double? noise) : base(DefaultValues)
     {
         _perturb = perturb;
         NoiseStdDev = noise;
@@ -27,14 +35,14 @@ public sealed record Infidelity
 
     /// <summary>
     /// Perturbations I = <paramref name="stdDev"/>·N(0, 1) drawn independently for every element; the perturbed input is
-    /// x − I.
+    /// x − I. Two such metrics with equal settings are equal.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="stdDev"/> is not positive and finite.</exception>
     public static Infidelity GaussianNoise(double stdDev)
     {
         if (!(stdDev > 0) || double.IsInfinity(stdDev))
             throw new ArgumentOutOfRangeException(nameof(stdDev), stdDev, "The noise standard deviation must be positive and finite.");
-        return new Infidelity((inputs, generator) => Gaussian(inputs, stdDev, generator), stdDev);
+        return new Infidelity(null, stdDev);
     }
 
     /// <summary>
@@ -44,7 +52,7 @@ public sealed record Infidelity
     public static Infidelity Perturbation(Func<Tensor, (Tensor Perturbation, Tensor PerturbedInput)> perturbation)
     {
         ArgumentNullException.ThrowIfNull(perturbation);
-        return new Infidelity((inputs, _) =>
+        return new Infidelity(inputs =>
         {
             if (inputs.Count != 1)
                 throw new ArgumentException(
@@ -61,60 +69,34 @@ public sealed record Infidelity
     public static Infidelity MultiInputPerturbation(Func<IReadOnlyList<Tensor>, (Tensor[] Perturbations, Tensor[] PerturbedInputs)> perturbation)
     {
         ArgumentNullException.ThrowIfNull(perturbation);
-        return new Infidelity((inputs, _) => perturbation(inputs), null);
+        return new Infidelity(perturbation, null);
     }
 
     /// <summary>Standard deviation of the built-in Gaussian perturbation, or null for a perturbation function.</summary>
     public double? NoiseStdDev { get; }
 
-    /// <summary>Perturbations per example (Captum's <c>n_perturb_samples</c>). <value>The default value is 10.</value></summary>
-    public int SampleCount { get; private init; } = 10;
+    /// <summary>
+    /// The metric's settings, read back by name (<c>Settings.Samples</c>, <c>Settings.Normalize</c>). The built-in
+    /// Gaussian draw depends on how many samples go into one pass, so fix <c>InternalBatchSize</c> along with
+    /// <c>Seed</c> for results that repeat across machines; a perturbation function draws as it likes.
+    /// </summary>
+    public MethodSettings<Infidelity> Settings => new(Values);
 
     /// <summary>
-    /// Whether attributions are first scaled by the β minimizing the infidelity, β = Σ(a·I)(ΔF) / Σ(a·I)² per example
-    /// (Captum's <c>normalize</c>). <value>The default value is false.</value>
+    /// Scales the attributions by the β minimizing the infidelity first, β = Σ(a·I)(ΔF) / Σ(a·I)² per example (true),
+    /// or uses them as given (false, the default); Captum's <c>normalize</c>.
     /// </summary>
-    public bool Normalizes { get; private init; }
-
-    /// <summary>
-    /// Perturbed examples evaluated per forward pass, or null to choose from the memory budget (Captum's
-    /// <c>max_examples_per_batch</c>; each pass holds at least one perturbation of every example).
-    /// <value>The default value is null.</value>
-    /// </summary>
-    public int? MaxExamplesPerBatchValue { get; private init; }
-
-    /// <summary>
-    /// Seed of the generator of the built-in Gaussian perturbation, or null for torch's default generator (a
-    /// perturbation function draws as it likes). The draw depends on how many samples go into one pass, so fix
-    /// <see cref="MaxExamplesPerBatch"/> too for results that repeat across machines. <value>The default value is null.</value>
-    /// </summary>
-    public long? SeedValue { get; private init; }
-
-    /// <summary>Uses <paramref name="samples"/> perturbations per example.</summary>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="samples"/> is less than 1.</exception>
-    public Infidelity Samples(int samples)
-    {
-        if (samples < 1) throw new ArgumentOutOfRangeException(nameof(samples), samples, "Infidelity needs at least 1 perturbation per example.");
-        return this with { SampleCount = samples };
-    }
-
-    /// <summary>Scales the attributions by the optimal β first (true), or uses them as given (false).</summary>
-    public Infidelity Normalize(bool normalize = true) => this with { Normalizes = normalize };
-
-    /// <summary>Evaluates at most <paramref name="examples"/> perturbed examples per pass (at least one per example).</summary>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="examples"/> is less than 1.</exception>
-    public Infidelity MaxExamplesPerBatch(int examples)
-    {
-        if (examples < 1) throw new ArgumentOutOfRangeException(nameof(examples), examples, "A batch needs at least 1 example.");
-        return this with { MaxExamplesPerBatchValue = examples };
-    }
-
-    /// <summary>Draws the built-in Gaussian perturbations from a generator seeded with <paramref name="seed"/> (created per call).</summary>
-    public Infidelity Seed(long seed) => this with { SeedValue = seed };
+    public Infidelity Normalize(bool normalize = true) => this with { Values = Values with { Normalize = normalize } };
 
     /// <inheritdoc />
-    public override string ToString() =>
-        $"Infidelity({(NoiseStdDev is { } s ? "Gaussian " + s.ToString(CultureInfo.InvariantCulture) : "custom perturbation")}, {SampleCount} samples{(Normalizes ? ", normalized" : "")})";
+    public override string Name => nameof(Infidelity);
+
+    /// <inheritdoc />
+    public override string Describe() =>
+        $"Infidelity({(NoiseStdDev is { } s ? "Gaussian " + s.ToString(CultureInfo.InvariantCulture) : "custom perturbation")}, {Values.Samples} samples{(Values.Normalize ? ", normalized" : "")})";
+
+    /// <inheritdoc />
+    public override string ToString() => Describe();
 
     private static (Tensor[], Tensor[]) Gaussian(IReadOnlyList<Tensor> inputs, double std, Generator? generator)
     {
@@ -146,10 +128,11 @@ public sealed record Infidelity
                 throw new ArgumentException($"Input {i} has dtype {inputs[i].dtype}; Gaussian perturbations need floating-point inputs.", "inputs");
         }
 
+        var v = Values;
         long batch = ctx.BatchSize;
-        int perPass = MaxExamplesPerBatchValue ?? BatchPlanner.ExamplesPerPass(ctx, inputs, withGradients: false);
-        var chunks = StepChunks.Split(SampleCount, batch, perPass).ToArray();
-        using var generator = SeedValue is { } seed ? new Generator(unchecked((ulong)seed), inputs[0].device) : null;
+        int perPass = v.InternalBatchSize ?? BatchPlanner.ExamplesPerPass(ctx, inputs, withGradients: false);
+        var chunks = StepChunks.Split(v.Samples, batch, perPass).ToArray();
+        using var generator = v.Seed is { } seed ? new Generator(unchecked((ulong)seed), inputs[0].device) : null;
 
         Tensor? sumSq = null, sumCross = null, sumDiffSq = null; // owned here, disposed in finally
         try
@@ -164,7 +147,7 @@ public sealed record Infidelity
                     using var scope = NewDisposeScope();
                     int k = end - start;
                     var expanded = inputs.Select(x => x.repeat_interleave(k, dim: 0)).ToArray();
-                    var (perturbations, perturbed) = _perturb(expanded, generator);
+                    var (perturbations, perturbed) = _perturb is { } perturb ? perturb(expanded) : Gaussian(expanded, NoiseStdDev!.Value, generator);
                     CheckPerturbation(perturbations, "perturbations", expanded);
                     CheckPerturbation(perturbed, "perturbed inputs", expanded);
 
@@ -175,7 +158,7 @@ public sealed record Infidelity
                         predicted = predicted + (attributions[i].repeat_interleave(k, dim: 0) * perturbations[i]).reshape(batch * k, -1).sum(dim: 1);
                     predicted = predicted.view(batch, k);
 
-                    if (Normalizes)
+                    if (v.Normalize)
                     {
                         Accumulate(ref sumSq, predicted.pow(2).sum(dim: -1));
                         Accumulate(ref sumCross, (predicted * change).sum(dim: -1));
@@ -191,14 +174,14 @@ public sealed record Infidelity
 
             using var final = NewDisposeScope();
             Tensor result;
-            if (Normalizes)
+            if (v.Normalize)
             {
                 var denominator = where(sumSq! != 0, sumSq!, ones_like(sumSq!));
                 var beta = sumCross! / denominator;
                 result = beta * beta * sumSq! - 2 * beta * sumCross! + sumDiffSq!;
             }
             else result = sumSq!.clone();
-            return (result / SampleCount).MoveToOuterDisposeScope();
+            return (result / v.Samples).MoveToOuterDisposeScope();
         }
         finally
         {

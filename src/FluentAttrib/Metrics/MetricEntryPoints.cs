@@ -102,7 +102,7 @@ public sealed partial record AttributionRun
 /// <summary>Stands in for the method of a run made only to compute a metric that needs none.</summary>
 internal sealed record MetricOnly : AttributionMethod
 {
-    private MetricOnly() { }
+    private MetricOnly() : base(new SettingValues()) { }
 
     public static MetricOnly Instance { get; } = new();
 

@@ -12,118 +12,102 @@ namespace FluentAttrib;
 /// </summary>
 /// <remarks>
 /// The explanation is the run's method, evaluated on the inputs and on batches of perturbed inputs laid out
-/// example-major (each example repeated in place); per-example targets, additional arguments and per-example
-/// baselines or masks of the method are expanded to match. A perturbation function receives those expanded inputs
-/// and returns perturbed inputs of the same shapes.
+/// example-major (each example repeated in place); it receives the expanded targets and additional arguments in its
+/// context and a copy of itself whose per-example baselines or masks are expanded to match. A perturbation function
+/// receives those expanded inputs and returns perturbed inputs of the same shapes.
 /// </remarks>
-public sealed record SensitivityMax
+public sealed record SensitivityMax : ConfigurableMethod,
+    ISamplesSetting, IInternalBatchSizeSetting, ISeedSetting
 {
-    private Func<IReadOnlyList<Tensor>, Generator?, Tensor[]>? _perturb;
+    private SensitivityMax(SettingValues values) : base(values) { }
 
-    private SensitivityMax() { }
+    /// <summary>
+    /// <see cref="Defaults.SensitivityMaxSamples"/> perturbations per example, uniform noise in
+    /// [−<see cref="Defaults.SensitivityRadius"/>, <see cref="Defaults.SensitivityRadius"/>] (Captum's defaults),
+    /// perturbed examples per pass planned from the memory budget, torch's default random generator.
+    /// </summary>
+    public static SensitivityMax Default { get; } =
+        new(new SettingValues { Samples = Defaults.SensitivityMaxSamples, Radius = Defaults.SensitivityRadius });
 
-    /// <summary>10 perturbations per example, uniform noise in [−0.02, 0.02] (Captum's defaults).</summary>
-    public static SensitivityMax Default { get; } = new();
-
-    /// <summary>The default metric with <paramref name="samples"/> perturbations per example.</summary>
+    /// <summary>The default metric with <paramref name="samples"/> perturbations per example (<see cref="MethodSettingExtensions.Samples{TMethod}"/>).</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="samples"/> is less than 1.</exception>
-    public static SensitivityMax Samples(int samples) => Default.WithSamples(samples);
-
-    /// <summary>Perturbations per example (Captum's <c>n_perturb_samples</c>). <value>The default value is 10.</value></summary>
-    public int SampleCount { get; private init; } = 10;
+    public static SensitivityMax Samples(int samples) => Default.Samples(samples);
 
     /// <summary>
-    /// Half-width of the built-in uniform noise, x′ = x + U(−r, r) per element (Captum's <c>perturb_radius</c>).
-    /// Not used by a perturbation function. <value>The default value is 0.02.</value>
+    /// The metric's settings, read back by name (<c>Settings.Samples</c>, <c>Settings.Radius</c>). The built-in
+    /// uniform draw depends on how many samples go into one pass, so fix <c>InternalBatchSize</c> along with
+    /// <c>Seed</c> for results that repeat across machines.
     /// </summary>
-    public double RadiusValue { get; private init; } = 0.02;
-
-    /// <summary>Whether a perturbation function replaces the built-in uniform noise. <value>The default value is false.</value></summary>
-    public bool HasCustomPerturbation => _perturb is not null;
+    public MethodSettings<SensitivityMax> Settings => new(Values);
 
     /// <summary>
-    /// Perturbed examples explained per pass, or null to choose from the memory budget (Captum's
-    /// <c>max_examples_per_batch</c>; each pass holds at least one perturbation of every example).
-    /// <value>The default value is null.</value>
+    /// Uses the built-in uniform noise in [−<paramref name="radius"/>, <paramref name="radius"/>], x′ = x + U(−r, r) per
+    /// element (Captum's <c>perturb_radius</c>), replacing a perturbation function set before.
     /// </summary>
-    public int? MaxExamplesPerBatchValue { get; private init; }
-
-    /// <summary>
-    /// Seed of the generator of the built-in uniform noise, or null for torch's default generator. The draw depends on
-    /// how many samples go into one pass, so fix <see cref="MaxExamplesPerBatch"/> too for results that repeat across
-    /// machines. <value>The default value is null.</value>
-    /// </summary>
-    public long? SeedValue { get; private init; }
-
-    /// <summary>Uses <paramref name="samples"/> perturbations per example.</summary>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="samples"/> is less than 1.</exception>
-    public SensitivityMax WithSamples(int samples)
-    {
-        if (samples < 1) throw new ArgumentOutOfRangeException(nameof(samples), samples, "Sensitivity needs at least 1 perturbation per example.");
-        return this with { SampleCount = samples };
-    }
-
-    /// <summary>Uses the built-in uniform noise in [−<paramref name="radius"/>, <paramref name="radius"/>].</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="radius"/> is negative, infinite or NaN.</exception>
     public SensitivityMax Radius(double radius)
     {
         if (!(radius >= 0) || double.IsInfinity(radius))
             throw new ArgumentOutOfRangeException(nameof(radius), radius, "The perturbation radius must be finite and not negative.");
-        return this with { RadiusValue = radius, _perturb = null };
+        return this with { Values = Values with { Radius = radius, SensitivityPerturbation = null, SensitivityMultiInputPerturbation = null } };
     }
 
     /// <summary>Perturbs the (expanded) input of a single-input model with <paramref name="perturbation"/>, which returns x′ of the same shape.</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="perturbation"/> is null.</exception>
     public SensitivityMax Perturbation(Func<Tensor, Tensor> perturbation)
     {
         ArgumentNullException.ThrowIfNull(perturbation);
-        return this with
-        {
-            _perturb = (inputs, _) => inputs.Count == 1
-                ? [perturbation(inputs[0])]
-                : throw new ArgumentException(
-                    $"A single-input perturbation was given for {inputs.Count} inputs; use SensitivityMax.MultiInputPerturbation.", nameof(perturbation)),
-        };
+        return this with { Values = Values with { SensitivityPerturbation = perturbation, SensitivityMultiInputPerturbation = null } };
     }
 
     /// <summary>Perturbs the (expanded) inputs of a multi-input model with <paramref name="perturbation"/>, which returns one x′ per input.</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="perturbation"/> is null.</exception>
     public SensitivityMax MultiInputPerturbation(Func<IReadOnlyList<Tensor>, Tensor[]> perturbation)
     {
         ArgumentNullException.ThrowIfNull(perturbation);
-        return this with { _perturb = (inputs, _) => perturbation(inputs) };
+        return this with { Values = Values with { SensitivityPerturbation = null, SensitivityMultiInputPerturbation = perturbation } };
     }
-
-    /// <summary>Explains at most <paramref name="examples"/> perturbed examples per pass (at least one per example).</summary>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="examples"/> is less than 1.</exception>
-    public SensitivityMax MaxExamplesPerBatch(int examples)
-    {
-        if (examples < 1) throw new ArgumentOutOfRangeException(nameof(examples), examples, "A batch needs at least 1 example.");
-        return this with { MaxExamplesPerBatchValue = examples };
-    }
-
-    /// <summary>Draws the built-in uniform noise from a generator seeded with <paramref name="seed"/> (created per call).</summary>
-    public SensitivityMax Seed(long seed) => this with { SeedValue = seed };
 
     /// <inheritdoc />
-    public override string ToString() =>
-        $"SensitivityMax({(_perturb is null ? "uniform radius " + RadiusValue.ToString(CultureInfo.InvariantCulture) : "custom perturbation")}, {SampleCount} samples)";
+    public override string Name => nameof(SensitivityMax);
 
-    private Tensor[] Uniform(IReadOnlyList<Tensor> inputs, Generator? generator) =>
-        inputs.Select(x => x + empty_like(x).uniform_(-RadiusValue, RadiusValue, generator)).ToArray();
+    /// <inheritdoc />
+    public override string Describe() =>
+        $"SensitivityMax({(HasPerturbation ? "custom perturbation" : "uniform radius " + Values.Radius.ToString(CultureInfo.InvariantCulture))}, {Values.Samples} samples)";
+
+    /// <inheritdoc />
+    public override string ToString() => Describe();
+
+    private bool HasPerturbation => Values.SensitivityPerturbation is not null || Values.SensitivityMultiInputPerturbation is not null;
+
+    /// <summary>The perturbation of the expanded inputs: the function set, or the built-in uniform noise.</summary>
+    private Func<IReadOnlyList<Tensor>, Generator?, Tensor[]> Perturb()
+    {
+        if (Values.SensitivityMultiInputPerturbation is { } multi) return (inputs, _) => multi(inputs);
+        if (Values.SensitivityPerturbation is { } single)
+            return (inputs, _) => inputs.Count == 1
+                ? [single(inputs[0])]
+                : throw new ArgumentException(
+                    $"A single-input perturbation was given for {inputs.Count} inputs; use SensitivityMax.MultiInputPerturbation.", "perturbation");
+        double radius = Values.Radius;
+        return (inputs, generator) => inputs.Select(x => x + empty_like(x).uniform_(-radius, radius, generator)).ToArray();
+    }
 
     /// <summary>The max-sensitivity (B) of <paramref name="method"/> for the context's inputs, target and model.</summary>
     internal Tensor Compute(AttributionContext ctx, AttributionMethod method)
     {
         var inputs = ctx.Inputs;
-        if (_perturb is null)
+        if (!HasPerturbation)
             for (int i = 0; i < inputs.Length; i++)
                 if (!inputs[i].is_floating_point())
                     throw new ArgumentException($"Input {i} has dtype {inputs[i].dtype}; uniform perturbations need floating-point inputs.", "inputs");
 
+        var v = Values;
         long batch = ctx.BatchSize;
-        int perPass = MaxExamplesPerBatchValue ?? BatchPlanner.ExamplesPerPass(ctx, inputs, withGradients: true);
-        var chunks = StepChunks.Split(SampleCount, batch, perPass).ToArray();
-        using var generator = SeedValue is { } seed ? new Generator(unchecked((ulong)seed), inputs[0].device) : null;
-        var perturb = _perturb ?? Uniform;
+        int perPass = v.InternalBatchSize ?? BatchPlanner.ExamplesPerPass(ctx, inputs, withGradients: true);
+        var chunks = StepChunks.Split(v.Samples, batch, perPass).ToArray();
+        using var generator = v.Seed is { } seed ? new Generator(unchecked((ulong)seed), inputs[0].device) : null;
+        var perturb = Perturb();
 
         Tensor? best = null; // owned here
         try
@@ -149,10 +133,10 @@ public sealed record SensitivityMax
                                 $"The perturbation function returned input {i} of shape {(perturbed[i] is null ? "null" : Shapes.Format(perturbed[i].shape))} for the expanded input of shape {Shapes.Format(expanded[i].shape)}; they must be equal.",
                                 "perturbation");
 
+                    // The method gets everything expanded explicitly: inputs, targets and additional arguments in its
+                    // context, per-example baselines and masks in a copy of its settings.
                     var sub = ctx.With(perturbed, ctx.Target.Expand(k, interleave: true), ExampleSlicing.RepeatInterleave(ctx.AdditionalArgs, batch, k));
-                    Attribution again;
-                    using (ExampleExpansion.Push(batch, k))
-                        again = method.Attribute(sub);
+                    var again = new BatchExpansion(batch, k).For(method, perturbed).Attribute(sub);
                     if (again.Values.Count != explained.Length)
                         throw new InvalidOperationException($"{method.Name} returned {again.Values.Count} attributions for perturbed inputs but {explained.Length} for the inputs.");
                     var differences = new Tensor[explained.Length];

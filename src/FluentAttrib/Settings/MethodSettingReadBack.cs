@@ -148,4 +148,48 @@ public static class MethodSettingReadBack
         /// <summary>Whether one map per channel is returned instead of their sum (Captum's <c>attr_dim_summation=False</c>).</summary>
         public bool KeepChannels => settings.Values.KeepChannels;
     }
+
+    // Method-specific settings of Saliency, Lime, NoiseTunnel and the metrics.
+
+    extension(MethodSettings<Saliency> settings)
+    {
+        /// <summary>Whether the absolute value of the gradient is returned.</summary>
+        public bool Absolute => settings.Values.Absolute;
+    }
+
+    extension(MethodSettings<Lime> settings)
+    {
+        /// <summary>The surrogate fitted to the samples.</summary>
+        public SurrogateModel Surrogate => settings.Values.Surrogate;
+
+        /// <summary>Width of the exponential similarity kernel.</summary>
+        public double KernelWidth => settings.Values.KernelWidth;
+
+        /// <summary>Distance used by the similarity kernel.</summary>
+        public LimeDistance Distance => settings.Values.Distance;
+    }
+
+    extension(MethodSettings<NoiseTunnel> settings)
+    {
+        /// <summary>Whether tensor baselines of the wrapped method are a distribution each noisy copy draws one row from.</summary>
+        public bool DrawBaselineFromDistribution => settings.Values.DrawBaselineFromDistribution;
+    }
+
+    extension(MethodSettings<Infidelity> settings)
+    {
+        /// <summary>Whether attributions are first scaled by the β minimizing the infidelity.</summary>
+        public bool Normalize => settings.Values.Normalize;
+    }
+
+    extension(MethodSettings<SensitivityMax> settings)
+    {
+        /// <summary>Half-width of the built-in uniform noise (not used while a perturbation function is set).</summary>
+        public double Radius => settings.Values.Radius;
+
+        /// <summary>The single-input perturbation function, or null.</summary>
+        public Func<Tensor, Tensor>? Perturbation => settings.Values.SensitivityPerturbation;
+
+        /// <summary>The multi-input perturbation function, or null.</summary>
+        public Func<IReadOnlyList<Tensor>, Tensor[]>? MultiInputPerturbation => settings.Values.SensitivityMultiInputPerturbation;
+    }
 }

@@ -47,4 +47,8 @@ internal sealed record SettingValues
     public bool DrawBaselineFromDistribution { get; init; }
     public bool Normalize { get; init; }
     public double Radius { get; init; } = Defaults.SensitivityRadius;
+
+    // SensitivityMax's perturbation functions (null: the built-in uniform noise of radius Radius); at most one is set.
+    public Func<Tensor, Tensor>? SensitivityPerturbation { get; init; }
+    public Func<IReadOnlyList<Tensor>, Tensor[]>? SensitivityMultiInputPerturbation { get; init; }
 }

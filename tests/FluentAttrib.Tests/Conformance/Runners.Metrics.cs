@@ -15,12 +15,12 @@ public static partial class Runners
         FluentAttrib.Infidelity metric = spec.GetProperty("type").GetString() switch
         {
             "fixed" => FixedInfidelityPerturbation(CaseFile.TensorsOf(spec.GetProperty("perturbations")), inputs.Length)
-                .MaxExamplesPerBatch(checked((int)inputs[0].shape[0] * samples)), // the fixed tensors cover all samples at once
+                .InternalBatchSize(checked((int)inputs[0].shape[0] * samples)), // the fixed tensors cover all samples at once
             "gaussian" => FluentAttrib.Infidelity.GaussianNoise(spec.GetProperty("std").GetDouble()),
             var t => throw new NotSupportedException("perturb_func " + t),
         };
         metric = metric.Samples(samples).Normalize(c.Flag("normalize"));
-        if (c.Has("max_examples_per_batch")) metric = metric.MaxExamplesPerBatch(c.Kw("max_examples_per_batch").GetInt32());
+        if (c.Has("max_examples_per_batch")) metric = metric.InternalBatchSize(c.Kw("max_examples_per_batch").GetInt32());
         return new CaseResult([m!.Explainer.For(c.Target()).Infidelity(metric, inputs, attributions)]);
     }
 
@@ -47,7 +47,7 @@ public static partial class Runners
                 metric = (inputs.Length == 1
                         ? metric.Perturbation(x => x + p[0].to(x.dtype))
                         : metric.MultiInputPerturbation(xs => xs.Select((x, i) => x + p[i].to(x.dtype)).ToArray()))
-                    .MaxExamplesPerBatch(checked((int)inputs[0].shape[0] * samples));
+                    .InternalBatchSize(checked((int)inputs[0].shape[0] * samples));
                 break;
             case "captum_default":
                 metric = metric.Radius(c.Has("perturb_radius") ? c.Kw("perturb_radius").GetDouble() : 0.02);
@@ -55,7 +55,7 @@ public static partial class Runners
             case var t:
                 throw new NotSupportedException("perturb_func " + t);
         }
-        if (c.Has("max_examples_per_batch")) metric = metric.MaxExamplesPerBatch(c.Kw("max_examples_per_batch").GetInt32());
+        if (c.Has("max_examples_per_batch")) metric = metric.InternalBatchSize(c.Kw("max_examples_per_batch").GetInt32());
         return new CaseResult([m!.Explainer.For(c.Target()).With(method).SensitivityMax(metric, inputs)]);
     }
 }

@@ -50,7 +50,7 @@ public static partial class Runners
             _ => throw new NotSupportedException("nt_type " + type),
         };
         nt = nt.Samples(c.Int("nt_samples", 5));
-        if (c.Has("nt_samples_batch_size")) nt = nt.SamplesBatchSize(c.Kw("nt_samples_batch_size").GetInt32());
+        if (c.Has("nt_samples_batch_size")) nt = nt.InternalBatchSize(c.Kw("nt_samples_batch_size").GetInt32());
         if (c.Has("stdevs"))
         {
             var s = c.Kw("stdevs");

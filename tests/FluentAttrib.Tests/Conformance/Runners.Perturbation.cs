@@ -37,7 +37,7 @@ public static partial class Runners
         var fa = FluentAttrib.FeatureAblation.Default;
         if (c.FeatureMask() is { } mask) fa = fa.Mask(mask);
         if (c.Baselines() is { } b) fa = fa.Baseline(b);
-        if (c.Has("perturbations_per_eval")) fa = fa.PerturbationsPerEval(c.Kw("perturbations_per_eval").GetInt32());
+        if (c.Has("perturbations_per_eval")) fa = fa.PerturbationsPerPass(c.Kw("perturbations_per_eval").GetInt32());
         return fa;
     }
 
@@ -49,7 +49,7 @@ public static partial class Runners
     {
         var fp = FluentAttrib.FeaturePermutation.Default;
         if (c.FeatureMask() is { } mask) fp = fp.Mask(mask);
-        if (c.Has("perturbations_per_eval")) fp = fp.PerturbationsPerEval(c.Kw("perturbations_per_eval").GetInt32());
+        if (c.Has("perturbations_per_eval")) fp = fp.PerturbationsPerPass(c.Kw("perturbations_per_eval").GetInt32());
         return fp;
     }
 
@@ -62,7 +62,7 @@ public static partial class Runners
         var sv = FluentAttrib.ShapleyValues.Default;
         if (c.FeatureMask() is { } mask) sv = sv.Mask(mask);
         if (c.Baselines() is { } b) sv = sv.Baseline(b);
-        if (c.Has("perturbations_per_eval")) sv = sv.PerturbationsPerEval(c.Kw("perturbations_per_eval").GetInt32());
+        if (c.Has("perturbations_per_eval")) sv = sv.PerturbationsPerPass(c.Kw("perturbations_per_eval").GetInt32());
         return sv;
     }
 
@@ -75,7 +75,7 @@ public static partial class Runners
         var svs = FluentAttrib.ShapleyValueSampling.Samples(c.Int("n_samples", 25));
         if (c.FeatureMask() is { } mask) svs = svs.Mask(mask);
         if (c.Baselines() is { } b) svs = svs.Baseline(b);
-        if (c.Has("perturbations_per_eval")) svs = svs.PerturbationsPerEval(c.Kw("perturbations_per_eval").GetInt32());
+        if (c.Has("perturbations_per_eval")) svs = svs.PerturbationsPerPass(c.Kw("perturbations_per_eval").GetInt32());
         return svs;
     }
 

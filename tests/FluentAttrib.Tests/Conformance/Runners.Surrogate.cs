@@ -26,7 +26,7 @@ public static partial class Runners
         if (SurrogateOf(c) is { } s) lime = lime.Surrogate(s);
         if (c.Baselines() is { } b) lime = lime.Baseline(b);
         if (c.FeatureMask() is { } m) lime = lime.Mask(m);
-        if (c.Has("perturbations_per_eval")) lime = lime.PerturbationsPerEval(c.Kw("perturbations_per_eval").GetInt32());
+        if (c.Has("perturbations_per_eval")) lime = lime.PerturbationsPerPass(c.Kw("perturbations_per_eval").GetInt32());
         return lime;
     }
 
@@ -36,7 +36,7 @@ public static partial class Runners
         var ks = FluentAttrib.KernelShap.Samples(c.Int("n_samples", 25)).ReturnInputShape(c.Flag("return_input_shape", true));
         if (c.Baselines() is { } b) ks = ks.Baseline(b);
         if (c.FeatureMask() is { } m) ks = ks.Mask(m);
-        if (c.Has("perturbations_per_eval")) ks = ks.PerturbationsPerEval(c.Kw("perturbations_per_eval").GetInt32());
+        if (c.Has("perturbations_per_eval")) ks = ks.PerturbationsPerPass(c.Kw("perturbations_per_eval").GetInt32());
         return ks;
     }
 

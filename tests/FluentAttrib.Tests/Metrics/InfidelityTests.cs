@@ -14,9 +14,29 @@ public class InfidelityTests
         Assert.Equal("perturbation", Assert.Throws<ArgumentNullException>(() => Infidelity.MultiInputPerturbation(null!)).ParamName);
         var metric = Infidelity.GaussianNoise(0.1);
         Assert.Equal("samples", Assert.Throws<ArgumentOutOfRangeException>(() => metric.Samples(0)).ParamName);
-        Assert.Equal("examples", Assert.Throws<ArgumentOutOfRangeException>(() => metric.MaxExamplesPerBatch(0)).ParamName);
-        Assert.Equal(10, metric.SampleCount);
-        Assert.False(metric.Normalizes);
+        Assert.Equal("examples", Assert.Throws<ArgumentOutOfRangeException>(() => metric.InternalBatchSize(0)).ParamName);
+        Assert.Equal(10, metric.Settings.Samples);
+        Assert.False(metric.Settings.Normalize);
+    }
+
+    [Fact]
+    public void Settings_are_read_back_by_the_setters_names()
+    {
+        var metric = Infidelity.GaussianNoise(0.1);
+        Assert.Equal(Defaults.InfidelitySamples, metric.Settings.Samples);
+        Assert.Null(metric.Settings.InternalBatchSize);
+        Assert.Null(metric.Settings.Seed);
+        var settings = metric.Samples(20).Samples(6).InternalBatchSize(12).Seed(2).Normalize().Settings;
+        Assert.Equal(6, settings.Samples);
+        Assert.Equal(12, settings.InternalBatchSize);
+        Assert.Equal(2L, settings.Seed);
+        Assert.True(settings.Normalize);
+        Assert.Equal(0.1, metric.NoiseStdDev);
+        Assert.Equal("Infidelity", metric.Name);
+        // The built-in perturbation compares by value; a perturbation function by reference.
+        Assert.True(Infidelity.GaussianNoise(0.1).Samples(4) == Infidelity.GaussianNoise(0.1).Samples(4));
+        Assert.True(Infidelity.GaussianNoise(0.1) != Infidelity.GaussianNoise(0.2));
+        Assert.True(Infidelity.GaussianNoise(0.1) != Infidelity.GaussianNoise(0.1).Normalize());
     }
 
     [Fact]
@@ -86,7 +106,7 @@ public class InfidelityTests
         }
         Assert.True(TinyModels.MaxAbsDiff(value, expected) < 1e-14);
         // Batching does not change a deterministic perturbation's result.
-        Assert.True(TinyModels.MaxAbsDiff(value, Explain(model).For(2).Infidelity(metric.MaxExamplesPerBatch(3), x, a)) < 1e-14);
+        Assert.True(TinyModels.MaxAbsDiff(value, Explain(model).For(2).Infidelity(metric.InternalBatchSize(3), x, a)) < 1e-14);
     }
 
     [Fact]
@@ -99,7 +119,7 @@ public class InfidelityTests
         var x = TinyModels.Inputs();
         var value = Explain((Tensor a, Tensor scale) => (a * w).sum(dim: 1) * scale.squeeze(1))
             .With(Saliency.Signed).WithAdditionalArguments(s)
-            .Infidelity(Infidelity.GaussianNoise(0.3).Samples(5).MaxExamplesPerBatch(6), x, s * w);
+            .Infidelity(Infidelity.GaussianNoise(0.3).Samples(5).InternalBatchSize(6), x, s * w);
         Assert.True(MaxAbs(value) < 1e-20);
     }
 

@@ -9,14 +9,37 @@ public class SensitivityMaxTests
     public void Invalid_settings_throw_when_built()
     {
         Assert.Equal("samples", Assert.Throws<ArgumentOutOfRangeException>(() => SensitivityMax.Samples(0)).ParamName);
-        Assert.Equal("samples", Assert.Throws<ArgumentOutOfRangeException>(() => SensitivityMax.Default.WithSamples(-1)).ParamName);
+        Assert.Equal("samples", Assert.Throws<ArgumentOutOfRangeException>(() => SensitivityMax.Default.Samples(-1)).ParamName);
         Assert.Equal("radius", Assert.Throws<ArgumentOutOfRangeException>(() => SensitivityMax.Default.Radius(-0.1)).ParamName);
         Assert.Equal("radius", Assert.Throws<ArgumentOutOfRangeException>(() => SensitivityMax.Default.Radius(double.NaN)).ParamName);
         Assert.Equal("perturbation", Assert.Throws<ArgumentNullException>(() => SensitivityMax.Default.Perturbation(null!)).ParamName);
-        Assert.Equal("examples", Assert.Throws<ArgumentOutOfRangeException>(() => SensitivityMax.Default.MaxExamplesPerBatch(0)).ParamName);
-        Assert.Equal(10, SensitivityMax.Default.SampleCount);
-        Assert.Equal(0.02, SensitivityMax.Default.RadiusValue);
-        Assert.False(SensitivityMax.Default.HasCustomPerturbation);
+        Assert.Equal("examples", Assert.Throws<ArgumentOutOfRangeException>(() => SensitivityMax.Default.InternalBatchSize(0)).ParamName);
+        Assert.Equal(10, SensitivityMax.Default.Settings.Samples);
+        Assert.Equal(0.02, SensitivityMax.Default.Settings.Radius);
+        Assert.Null(SensitivityMax.Default.Settings.Perturbation);
+        Assert.Null(SensitivityMax.Default.Settings.MultiInputPerturbation);
+    }
+
+    [Fact]
+    public void Settings_are_read_back_by_the_setters_names()
+    {
+        Assert.Equal(4, SensitivityMax.Samples(8).Samples(4).Settings.Samples);
+        Assert.Equal(SensitivityMax.Default.Samples(8), SensitivityMax.Samples(8));
+        Func<Tensor, Tensor> shift = t => t + 0.1;
+        var metric = SensitivityMax.Default.Radius(0.5).Perturbation(shift).InternalBatchSize(9).Seed(11);
+        var settings = metric.Settings;
+        Assert.Same(shift, settings.Perturbation);
+        Assert.Null(settings.MultiInputPerturbation);
+        Assert.Equal(9, settings.InternalBatchSize);
+        Assert.Equal(11L, settings.Seed);
+        Assert.Equal(0.5, settings.Radius);
+        // The radius replaces a perturbation function, and the other way round.
+        Assert.Null(metric.Radius(0.1).Settings.Perturbation);
+        Func<IReadOnlyList<Tensor>, Tensor[]> multi = ts => [.. ts];
+        Assert.Null(metric.MultiInputPerturbation(multi).Settings.Perturbation);
+        Assert.Same(multi, metric.MultiInputPerturbation(multi).Settings.MultiInputPerturbation);
+        Assert.Equal("SensitivityMax", metric.Name);
+        Assert.True(SensitivityMax.Samples(3).Radius(0.1) == SensitivityMax.Samples(3).Radius(0.1));
     }
 
     [Fact]
@@ -69,7 +92,19 @@ public class SensitivityMaxTests
         using var scope = NewDisposeScope();
         var x = TinyModels.Inputs();
         var ig = IntegratedGradients.Steps(5).Baseline(x * 0.5);
-        var value = Explain(TinyModels.Mlp()).For(1).With(ig).SensitivityMax(SensitivityMax.Samples(3).Radius(0).MaxExamplesPerBatch(6), x);
+        var value = Explain(TinyModels.Mlp()).For(1).With(ig).SensitivityMax(SensitivityMax.Samples(3).Radius(0).InternalBatchSize(6), x);
+        Assert.True(value.abs().max().item<double>() < 1e-14);
+    }
+
+    [Fact]
+    public void Per_example_baselines_follow_the_perturbed_copies_through_a_noise_tunnel()
+    {
+        using var scope = NewDisposeScope();
+        // SensitivityMax expands the batch (3 → 9), the noise tunnel expands it again (9 → 18): the wrapped method's
+        // per-example baselines must follow both expansions, in order.
+        var x = TinyModels.Inputs();
+        var tunnel = NoiseTunnel.SmoothGrad(IntegratedGradients.Steps(5).Baseline(x * 0.5)).StdDev(0).Samples(2);
+        var value = Explain(TinyModels.Mlp()).For(1).With(tunnel).SensitivityMax(SensitivityMax.Samples(3).Radius(0).InternalBatchSize(9), x);
         Assert.True(value.abs().max().item<double>() < 1e-14);
     }
 
@@ -90,7 +125,7 @@ public class SensitivityMaxTests
         using var scope = NewDisposeScope();
         var reports = new List<AttributionProgress>();
         var run = Explain(TinyModels.Linear()).For(0).With(Saliency.Default).WithProgress(new SyncProgress(reports.Add));
-        run.SensitivityMax(SensitivityMax.Samples(5).MaxExamplesPerBatch(6), TinyModels.Inputs());
+        run.SensitivityMax(SensitivityMax.Samples(5).InternalBatchSize(6), TinyModels.Inputs());
         Assert.Equal([1, 2, 3], reports.Select(r => r.Completed)); // 2 + 2 + 1 samples per example
         Assert.All(reports, r => Assert.Equal("SensitivityMax", r.Method));
         using var cts = new CancellationTokenSource();

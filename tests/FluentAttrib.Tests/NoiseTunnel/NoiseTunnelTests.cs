@@ -12,9 +12,9 @@ public class NoiseTunnelTests
         Assert.Equal("type", Assert.Throws<ArgumentOutOfRangeException>(() => NoiseTunnel.Create(Saliency.Default, (NoiseTunnelType)9)).ParamName);
         var nt = NoiseTunnel.SmoothGrad(Saliency.Default);
         Assert.Equal("samples", Assert.Throws<ArgumentOutOfRangeException>(() => nt.Samples(0)).ParamName);
-        Assert.Equal("samples", Assert.Throws<ArgumentOutOfRangeException>(() => nt.SamplesBatchSize(0)).ParamName);
-        Assert.Equal("stdDev", Assert.Throws<ArgumentOutOfRangeException>(() => nt.StdDev(-0.1)).ParamName);
-        Assert.Equal("stdDev", Assert.Throws<ArgumentOutOfRangeException>(() => nt.StdDev(double.NaN)).ParamName);
+        Assert.Equal("examples", Assert.Throws<ArgumentOutOfRangeException>(() => nt.InternalBatchSize(0)).ParamName);
+        Assert.Equal("stdDevs", Assert.Throws<ArgumentOutOfRangeException>(() => nt.StdDev(-0.1)).ParamName);
+        Assert.Equal("stdDevs", Assert.Throws<ArgumentOutOfRangeException>(() => nt.StdDev(double.NaN)).ParamName);
         Assert.Equal("stdDevs", Assert.Throws<ArgumentOutOfRangeException>(() => nt.StdDevs(0.1, double.PositiveInfinity)).ParamName);
         Assert.Equal("stdDevs", Assert.Throws<ArgumentException>(() => nt.StdDevs()).ParamName);
     }
@@ -23,11 +23,30 @@ public class NoiseTunnelTests
     public void Defaults_are_captums()
     {
         var nt = NoiseTunnel.SmoothGrad(Saliency.Default);
-        Assert.Equal(5, nt.SampleCount);
-        Assert.Equal(new[] { 1.0 }, nt.StandardDeviations.ToArray());
-        Assert.Null(nt.SamplesPerBatch);
-        Assert.False(nt.DrawsBaselineFromDistribution);
+        Assert.Equal(5, nt.Settings.Samples);
+        Assert.Equal(new[] { 1.0 }, nt.Settings.StdDevs.ToArray());
+        Assert.Null(nt.Settings.InternalBatchSize);
+        Assert.Null(nt.Settings.Seed);
+        Assert.False(nt.Settings.DrawBaselineFromDistribution);
         Assert.Equal(NoiseTunnelType.SmoothGrad, nt.Type);
+    }
+
+    [Fact]
+    public void Settings_are_read_back_by_the_setters_names()
+    {
+        var nt = NoiseTunnel.VarGrad(Saliency.Signed).Samples(9).StdDevs(0.1, 0.2).InternalBatchSize(3).Seed(4).DrawBaselineFromDistribution();
+        var settings = nt.Settings;
+        Assert.Equal(9, settings.Samples);
+        Assert.Equal(new[] { 0.1, 0.2 }, settings.StdDevs.ToArray());
+        Assert.Equal(3, settings.InternalBatchSize);
+        Assert.Equal(4L, settings.Seed);
+        Assert.True(settings.DrawBaselineFromDistribution);
+        Assert.Equal(new[] { 0.3 }, nt.StdDev(0.3).Settings.StdDevs.ToArray());
+        Assert.Same(Saliency.Signed, nt.Inner);
+        Assert.False(Saliency.Signed.Settings.Absolute);
+        Assert.True(Saliency.Default.Settings.Absolute);
+        Assert.Equal(Saliency.Default.Absolute(false), Saliency.Signed);
+        Assert.Equal(NoiseTunnelType.VarGrad, nt.Type);
     }
 
     [Fact]
@@ -63,7 +82,7 @@ public class NoiseTunnelTests
         var ig = IntegratedGradients.Steps(8).Baseline(tensor(new double[] { 0.1, 0.2, 0.3, -0.1, -0.2, -0.3, 0.5, 0.5, 0.5, 0, 0, 1 }).reshape(2, 6).to(dtype)[..1]);
         var inner = Explain(model).For(target).With(ig).Attribute(x).Value;
         var run = Explain(model).For(target);
-        var smooth = run.With(NoiseTunnel.SmoothGrad(ig).StdDev(0).Samples(4).SamplesBatchSize(3)).Attribute(x).Value;
+        var smooth = run.With(NoiseTunnel.SmoothGrad(ig).StdDev(0).Samples(4).InternalBatchSize(3)).Attribute(x).Value;
         var squared = run.With(NoiseTunnel.SmoothGradSquared(ig).StdDev(0).Samples(3)).Attribute(x).Value;
         var variance = run.With(NoiseTunnel.VarGrad(ig).StdDev(0).Samples(3)).Attribute(x).Value;
         Assert.Equal(dtype, smooth.dtype);
@@ -83,7 +102,7 @@ public class NoiseTunnelTests
         var s = tensor(new double[] { 1.0, -2.0, 0.5 }).reshape(3, 1);
         var baselines = x * 0.3 - 0.1;
         var ig = IntegratedGradients.Steps(6).Baseline(baselines).ReturnDelta();
-        var run = Explain((Tensor a, Tensor scale) => (a.tanh() * w).sum(dim: 1) * scale.squeeze(1)).With(NoiseTunnel.SmoothGrad(ig).StdDev(0).Samples(4).SamplesBatchSize(3))
+        var run = Explain((Tensor a, Tensor scale) => (a.tanh() * w).sum(dim: 1) * scale.squeeze(1)).With(NoiseTunnel.SmoothGrad(ig).StdDev(0).Samples(4).InternalBatchSize(3))
             .WithAdditionalArguments(s);
         var smooth = run.Attribute(x);
         var inner = Explain((Tensor a, Tensor scale) => (a.tanh() * w).sum(dim: 1) * scale.squeeze(1)).With(ig).WithAdditionalArguments(s).Attribute(x);
@@ -160,7 +179,7 @@ public class NoiseTunnelTests
     {
         using var scope = NewDisposeScope();
         var model = TinyModels.Linear();
-        var a = Explain(model).For(2).With(NoiseTunnel.SmoothGrad(Saliency.Signed).StdDevs(0.7).Samples(7).SamplesBatchSize(2)).Attribute(TinyModels.Inputs()).Value;
+        var a = Explain(model).For(2).With(NoiseTunnel.SmoothGrad(Saliency.Signed).StdDevs(0.7).Samples(7).InternalBatchSize(2)).Attribute(TinyModels.Inputs()).Value;
         var w = TinyModels.LinearWeights(model)[2];
         Assert.True(TinyModels.MaxAbsDiff(a, w.expand(3, 6)) < 1e-12);
     }
@@ -170,7 +189,7 @@ public class NoiseTunnelTests
     {
         using var scope = NewDisposeScope();
         var reports = new List<AttributionProgress>();
-        var run = Explain(TinyModels.Linear()).For(0).With(NoiseTunnel.SmoothGrad(Saliency.Default).Samples(5).SamplesBatchSize(2))
+        var run = Explain(TinyModels.Linear()).For(0).With(NoiseTunnel.SmoothGrad(Saliency.Default).Samples(5).InternalBatchSize(2))
             .WithProgress(new SyncProgress(reports.Add));
         run.Attribute(TinyModels.Inputs());
         Assert.Equal([1, 2, 3], reports.Select(r => r.Completed));

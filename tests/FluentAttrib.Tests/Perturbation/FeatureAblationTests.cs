@@ -21,15 +21,32 @@ public class FeatureAblationTests
     [Fact]
     public void Non_positive_perturbations_per_eval_is_rejected()
     {
-        var e = Assert.Throws<ArgumentOutOfRangeException>(() => FeatureAblation.Default.PerturbationsPerEval(0));
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => FeatureAblation.Default.PerturbationsPerPass(0));
         Assert.Equal("perturbations", e.ParamName);
     }
 
     [Fact]
     public void Null_settings_are_rejected()
     {
-        Assert.Equal("featureMask", Assert.Throws<ArgumentNullException>(() => FeatureAblation.Default.Mask(null!)).ParamName);
-        Assert.Equal("baselines", Assert.Throws<ArgumentNullException>(() => FeatureAblation.Default.Baseline(null!)).ParamName);
+        Assert.Equal("mask", Assert.Throws<ArgumentNullException>(() => FeatureAblation.Default.Mask(null!)).ParamName);
+        Assert.Equal("baseline", Assert.Throws<ArgumentNullException>(() => FeatureAblation.Default.Baseline(null!)).ParamName);
+    }
+
+    [Fact]
+    public void Settings_are_read_back_by_the_setters_names()
+    {
+        var settings = FeatureAblation.Default.Settings;
+        Assert.Null(settings.Mask);
+        Assert.Equal(Baselines.Zero, settings.Baseline);
+        Assert.Null(settings.PerturbationsPerPass);
+        Assert.True(settings.Incremental);
+
+        settings = FeatureAblation.Default.Baseline(0.25).PerturbationsPerPass(4).Incremental(false).Settings;
+        Assert.Equal(Baselines.Scalar(0.25), settings.Baseline);
+        Assert.Equal(4, settings.PerturbationsPerPass);
+        Assert.False(settings.Incremental);
+        Assert.True(FeatureAblation.Default.Baseline(0.25) == FeatureAblation.Default.Baseline(0.25));
+        Assert.True(FeatureAblation.Default.Baseline(0.25) != FeatureAblation.Default.Baseline(0.5));
     }
 
     [Fact]
@@ -122,8 +139,8 @@ public class FeatureAblationTests
         var x = Data(6, ScalarType.Float64, 3, 2, 6, 7);
         var mask = arange(42, dtype: ScalarType.Int64).reshape(1, 1, 6, 7).div(5, rounding_mode: RoundingMode.floor);
         var method = FeatureAblation.Default.Mask(mask).Baseline(0.3);
-        using var one = Explain(model).For(2).With(method.PerturbationsPerEval(1)).Attribute(x);
-        using var seven = Explain(model).For(2).With(method.PerturbationsPerEval(7)).Attribute(x);
+        using var one = Explain(model).For(2).With(method.PerturbationsPerPass(1)).Attribute(x);
+        using var seven = Explain(model).For(2).With(method.PerturbationsPerPass(7)).Attribute(x);
         using var auto = Explain(model).For(2).With(method).WithMemoryBudget(1 << 20).Attribute(x);
         AssertClose(one.Value, seven.Value, atol: 1e-12);
         AssertClose(one.Value, auto.Value, atol: 1e-12);
@@ -134,7 +151,7 @@ public class FeatureAblationTests
     {
         var x = Data(7, ScalarType.Float64, 3, 6);
         using var a64 = Explain(Mlp()).For(0).With(FeatureAblation.Default).Attribute(x);
-        using var a32 = Explain(Mlp(ScalarType.Float32)).For(0).With(FeatureAblation.Default.PerturbationsPerEval(4)).Attribute(x.to(ScalarType.Float32));
+        using var a32 = Explain(Mlp(ScalarType.Float32)).For(0).With(FeatureAblation.Default.PerturbationsPerPass(4)).Attribute(x.to(ScalarType.Float32));
         Assert.Equal(ScalarType.Float32, a32.Value.dtype);
         AssertClose(a64.Value, a32.Value, atol: 1e-5, rtol: 1e-4);
     }
@@ -145,7 +162,7 @@ public class FeatureAblationTests
         var x = Data(8, ScalarType.Float64, 3, 4);
         var scale = Data(9, ScalarType.Float64, 3, 1);
         Func<Tensor, Tensor, Tensor> model = (u, s) => (u * s).sum(dim: 1);
-        using var a = Explain(model).With(FeatureAblation.Default.PerturbationsPerEval(3)).WithAdditionalArguments(scale).Attribute(x);
+        using var a = Explain(model).With(FeatureAblation.Default.PerturbationsPerPass(3)).WithAdditionalArguments(scale).Attribute(x);
         AssertClose(x * scale, a.Value, atol: 1e-12);
     }
 
@@ -154,7 +171,7 @@ public class FeatureAblationTests
     {
         var x = Data(10, ScalarType.Float64, 3, 4);
         Func<Tensor, Tensor> model = u => u.sum().reshape(1);
-        var e = Assert.Throws<ArgumentException>(() => Explain(model).With(FeatureAblation.Default.PerturbationsPerEval(2)).Attribute(x));
+        var e = Assert.Throws<ArgumentException>(() => Explain(model).With(FeatureAblation.Default.PerturbationsPerPass(2)).Attribute(x));
         Assert.Equal("model", e.ParamName);
     }
 
@@ -163,14 +180,14 @@ public class FeatureAblationTests
     {
         var x = Data(11, ScalarType.Float64, 2, 6);
         var recorder = new Recorder();
-        using (Explain(Mlp()).For(0).With(FeatureAblation.Default.PerturbationsPerEval(3)).WithProgress(recorder).Attribute(x)) { }
+        using (Explain(Mlp()).For(0).With(FeatureAblation.Default.PerturbationsPerPass(3)).WithProgress(recorder).Attribute(x)) { }
         Assert.Equal(3, recorder.Reports[^1].Total); // 1 + 6 features in passes of 3
         Assert.Equal(recorder.Reports[^1].Total, recorder.Reports[^1].Completed);
 
         using var cts = new CancellationTokenSource();
         var cancelling = new Recorder(r => { if (r.Completed == 2) cts.Cancel(); });
         Assert.ThrowsAny<OperationCanceledException>(() =>
-            Explain(Mlp()).For(0).With(FeatureAblation.Default.PerturbationsPerEval(1)).WithProgress(cancelling).WithCancellation(cts.Token).Attribute(x));
+            Explain(Mlp()).For(0).With(FeatureAblation.Default.PerturbationsPerPass(1)).WithProgress(cancelling).WithCancellation(cts.Token).Attribute(x));
         Assert.Equal(2, cancelling.Reports.Count);
     }
 }

@@ -18,12 +18,23 @@ public class FeaturePermutationTests
     [Fact]
     public void Invalid_settings_are_rejected()
     {
-        Assert.Equal("perturbations", Assert.Throws<ArgumentOutOfRangeException>(() => FeaturePermutation.Default.PerturbationsPerEval(0)).ParamName);
-        Assert.Equal("featureMask", Assert.Throws<ArgumentNullException>(() => FeaturePermutation.Default.Mask(null!)).ParamName);
+        Assert.Equal("perturbations", Assert.Throws<ArgumentOutOfRangeException>(() => FeaturePermutation.Default.PerturbationsPerPass(0)).ParamName);
+        Assert.Equal("mask", Assert.Throws<ArgumentNullException>(() => FeaturePermutation.Default.Mask(null!)).ParamName);
         var x = Data(1, ScalarType.Float64, 2, 6);
         var e = Assert.Throws<ArgumentException>(() =>
             Explain(Mlp()).For(0).With(FeaturePermutation.Default.Mask(zeros(2, 5, dtype: ScalarType.Int64))).Attribute(x));
         Assert.Equal("featureMask", e.ParamName);
+    }
+
+    [Fact]
+    public void Settings_are_read_back_by_the_setters_names()
+    {
+        Assert.Null(FeaturePermutation.Default.Settings.Seed);
+        Assert.Null(FeaturePermutation.Default.Settings.PerturbationsPerPass);
+        var settings = FeaturePermutation.Default.Seed(9).PerturbationsPerPass(2).Settings;
+        Assert.Equal(9L, settings.Seed);
+        Assert.Equal(2, settings.PerturbationsPerPass);
+        Assert.Null(settings.Mask);
     }
 
     [Fact]
@@ -53,7 +64,7 @@ public class FeaturePermutationTests
         var x = arange(9, dtype: ScalarType.Float64).reshape(3, 3);
         for (long seed = 0; seed < 30; seed++)
         {
-            using var a = Explain(model).With(FeaturePermutation.Default.Seed(seed).PerturbationsPerEval(2)).Attribute(x);
+            using var a = Explain(model).With(FeaturePermutation.Default.Seed(seed).PerturbationsPerPass(2)).Attribute(x);
             var nonZero = (a.Value != 0).any(dim: 0);
             Assert.True(nonZero.all().item<bool>(), $"seed {seed}: {a.Value.ToString(TorchSharp.TensorStringStyle.Numpy)}");
         }
@@ -77,8 +88,8 @@ public class FeaturePermutationTests
         var model = Cnn();
         var x = Data(4, ScalarType.Float64, 2, 2, 6, 7);
         var mask = arange(42, dtype: ScalarType.Int64).reshape(1, 1, 6, 7).remainder(4);
-        using var one = Explain(model).For(0).With(FeaturePermutation.Default.Mask(mask).PerturbationsPerEval(1)).Attribute(x);
-        using var seven = Explain(model).For(0).With(FeaturePermutation.Default.Mask(mask).PerturbationsPerEval(7)).Attribute(x);
+        using var one = Explain(model).For(0).With(FeaturePermutation.Default.Mask(mask).PerturbationsPerPass(1)).Attribute(x);
+        using var seven = Explain(model).For(0).With(FeaturePermutation.Default.Mask(mask).PerturbationsPerPass(7)).Attribute(x);
         AssertClose(one.Value, seven.Value, atol: 1e-12);
     }
 
@@ -87,7 +98,7 @@ public class FeaturePermutationTests
     {
         var x = Data(5, ScalarType.Float32, 4, 6);
         var recorder = new Recorder();
-        using var a = Explain(Mlp(ScalarType.Float32)).For(2).With(FeaturePermutation.Default.Seed(1).PerturbationsPerEval(2)).WithProgress(recorder).Attribute(x);
+        using var a = Explain(Mlp(ScalarType.Float32)).For(2).With(FeaturePermutation.Default.Seed(1).PerturbationsPerPass(2)).WithProgress(recorder).Attribute(x);
         Assert.Equal(ScalarType.Float32, a.Value.dtype);
         Assert.Equal(4, recorder.Reports[^1].Total); // 1 + 6 features in passes of 2
         Assert.Equal(4, recorder.Reports[^1].Completed);

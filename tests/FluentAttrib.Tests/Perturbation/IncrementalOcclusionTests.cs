@@ -352,7 +352,7 @@ public class IncrementalOcclusionTests
                 kind = "runs";
             }
             var ablation = FeatureAblation.Default.Mask(mask).Baseline(0.25);
-            if (rng.Next(2) == 0) ablation = ablation.PerturbationsPerEval(rng.Next(1, 6));
+            if (rng.Next(2) == 0) ablation = ablation.PerturbationsPerPass(rng.Next(1, 6));
             using var plain = Explain(model).For(1).With(ablation.Incremental(false)).Attribute(x);
             using var incremental = Explain(model).For(1).With(Forced(ablation)).Attribute(x);
             string what = $"seed {seed}: {description}; input {batch}×{channels}×{height}×{width}, mask {kind}";

@@ -12,10 +12,10 @@ public class PerturbationMemoryTests
     private static AttributionMethod Method(string name, Tensor mask) => name switch
     {
         "Occlusion" => Occlusion.Window(1, 2, 3).Stride(1, 2, 2).PerturbationsPerPass(3),
-        "FeatureAblation" => FeatureAblation.Default.Mask(mask).PerturbationsPerEval(3),
-        "FeaturePermutation" => FeaturePermutation.Default.Mask(mask).Seed(1).PerturbationsPerEval(3),
-        "ShapleyValues" => ShapleyValues.Default.Mask(mask).PerturbationsPerEval(3),
-        "ShapleyValueSampling" => ShapleyValueSampling.Samples(3).Mask(mask).Seed(1).PerturbationsPerEval(3),
+        "FeatureAblation" => FeatureAblation.Default.Mask(mask).PerturbationsPerPass(3),
+        "FeaturePermutation" => FeaturePermutation.Default.Mask(mask).Seed(1).PerturbationsPerPass(3),
+        "ShapleyValues" => ShapleyValues.Default.Mask(mask).PerturbationsPerPass(3),
+        "ShapleyValueSampling" => ShapleyValueSampling.Samples(3).Mask(mask).Seed(1).PerturbationsPerPass(3),
         _ => throw new ArgumentException(name),
     };
 

@@ -11,8 +11,8 @@ public class ShapleyValueSamplingTests
     public void Invalid_settings_are_rejected()
     {
         Assert.Equal("samples", Assert.Throws<ArgumentOutOfRangeException>(() => ShapleyValueSampling.Samples(0)).ParamName);
-        Assert.Equal("samples", Assert.Throws<ArgumentOutOfRangeException>(() => ShapleyValueSampling.Default.WithSamples(-1)).ParamName);
-        Assert.Equal("perturbations", Assert.Throws<ArgumentOutOfRangeException>(() => ShapleyValueSampling.Default.PerturbationsPerEval(0)).ParamName);
+        Assert.Equal("samples", Assert.Throws<ArgumentOutOfRangeException>(() => ShapleyValueSampling.Default.Samples(-1)).ParamName);
+        Assert.Equal("perturbations", Assert.Throws<ArgumentOutOfRangeException>(() => ShapleyValueSampling.Default.PerturbationsPerPass(0)).ParamName);
         var x = Data(1, ScalarType.Float64, 2, 6);
         var e = Assert.Throws<ArgumentException>(() =>
             Explain(Mlp()).For(0).With(ShapleyValueSampling.Default.Mask(zeros(1, 3, dtype: ScalarType.Int64))).Attribute(x));
@@ -22,9 +22,24 @@ public class ShapleyValueSamplingTests
     [Fact]
     public void Defaults_are_captums()
     {
-        Assert.Equal(25, ShapleyValueSampling.Default.SampleCount);
-        Assert.Null(ShapleyValueSampling.Default.RandomSeed);
-        Assert.Null(ShapleyValueSampling.Default.FeatureMask);
+        var settings = ShapleyValueSampling.Default.Settings;
+        Assert.Equal(25, settings.Samples);
+        Assert.Equal(Defaults.ShapleyValueSamplingSamples, settings.Samples);
+        Assert.Null(settings.Seed);
+        Assert.Null(settings.Mask);
+        Assert.Equal(Baselines.Zero, settings.Baseline);
+        Assert.Null(settings.PerturbationsPerPass);
+    }
+
+    [Fact]
+    public void Settings_are_read_back_by_the_setters_names()
+    {
+        var settings = ShapleyValueSampling.Samples(40).Samples(12).Seed(4).Baseline(0.5).PerturbationsPerPass(3).Settings;
+        Assert.Equal(12, settings.Samples);
+        Assert.Equal(4L, settings.Seed);
+        Assert.Equal(Baselines.Scalar(0.5), settings.Baseline);
+        Assert.Equal(3, settings.PerturbationsPerPass);
+        Assert.Equal(ShapleyValueSampling.Samples(12), ShapleyValueSampling.Default.Samples(12));
     }
 
     [Fact]
@@ -60,7 +75,7 @@ public class ShapleyValueSamplingTests
         var x = Data(5, ScalarType.Float64, 2, 6);
         var mask = tensor(new long[] { 0, 0, 1, 1, 2, 2 }).reshape(1, 6);
         using var exact = Explain(model).For(0).With(ShapleyValues.Default.Mask(mask)).Attribute(x);
-        using var sampled = Explain(model).For(0).With(ShapleyValueSampling.Samples(600).Mask(mask).Seed(3).PerturbationsPerEval(64)).Attribute(x);
+        using var sampled = Explain(model).For(0).With(ShapleyValueSampling.Samples(600).Mask(mask).Seed(3).PerturbationsPerPass(64)).Attribute(x);
         double scale = exact.Value.abs().max().item<double>();
         AssertClose(exact.Value, sampled.Value, atol: 0.1 * scale, rtol: 0);
     }
@@ -72,8 +87,8 @@ public class ShapleyValueSamplingTests
         var x = Data(6, ScalarType.Float64, 2, 2, 6, 7);
         var mask = arange(42, dtype: ScalarType.Int64).reshape(1, 1, 6, 7).remainder(6);
         var method = ShapleyValueSampling.Samples(4).Mask(mask).Seed(11);
-        using var one = Explain(model).For(1).With(method.PerturbationsPerEval(1)).Attribute(x);
-        using var seven = Explain(model).For(1).With(method.PerturbationsPerEval(7)).Attribute(x);
+        using var one = Explain(model).For(1).With(method.PerturbationsPerPass(1)).Attribute(x);
+        using var seven = Explain(model).For(1).With(method.PerturbationsPerPass(7)).Attribute(x);
         using var other = Explain(model).For(1).With(method.Seed(12)).Attribute(x);
         AssertClose(one.Value, seven.Value, atol: 1e-12);
         Assert.False((one.Value == other.Value).all().item<bool>());
@@ -84,7 +99,7 @@ public class ShapleyValueSamplingTests
     {
         var x = Data(7, ScalarType.Float32, 3, 6);
         var recorder = new Recorder();
-        using var a = Explain(Mlp(ScalarType.Float32)).For(1).With(ShapleyValueSampling.Samples(2).Seed(1).PerturbationsPerEval(4)).WithProgress(recorder).Attribute(x);
+        using var a = Explain(Mlp(ScalarType.Float32)).For(1).With(ShapleyValueSampling.Samples(2).Seed(1).PerturbationsPerPass(4)).WithProgress(recorder).Attribute(x);
         Assert.Equal(ScalarType.Float32, a.Value.dtype);
         Assert.Equal(4, recorder.Reports[^1].Total); // 1 + 2·6 perturbations in passes of 4
         Assert.Equal(4, recorder.Reports[^1].Completed);
@@ -92,7 +107,7 @@ public class ShapleyValueSamplingTests
         using var cts = new CancellationTokenSource();
         var cancelling = new Recorder(r => { if (r.Completed == 2) cts.Cancel(); });
         Assert.ThrowsAny<OperationCanceledException>(() =>
-            Explain(Mlp(ScalarType.Float32)).For(1).With(ShapleyValueSampling.Samples(2).PerturbationsPerEval(4)).WithProgress(cancelling).WithCancellation(cts.Token).Attribute(x));
+            Explain(Mlp(ScalarType.Float32)).For(1).With(ShapleyValueSampling.Samples(2).PerturbationsPerPass(4)).WithProgress(cancelling).WithCancellation(cts.Token).Attribute(x));
         Assert.Equal(2, cancelling.Reports.Count);
     }
 

@@ -23,15 +23,24 @@ public class ShapleyValuesTests
         var x = Data(1, ScalarType.Float64, 2, 10);
         var w = Data(2, ScalarType.Float64, 10);
         Func<Tensor, Tensor> model = u => (u * w).sum(dim: 1);
-        using var a = Explain(model).With(ShapleyValues.Default.PerturbationsPerEval(64)).Attribute(x);
+        using var a = Explain(model).With(ShapleyValues.Default.PerturbationsPerPass(64)).Attribute(x);
         AssertClose(x * w, a.Value, atol: 1e-12);
+    }
+
+    [Fact]
+    public void Settings_are_read_back_by_the_setters_names()
+    {
+        var settings = ShapleyValues.Default.Baseline(Baselines.PerInput(0.0, 1.0)).PerturbationsPerPass(5).Settings;
+        Assert.Equal(Baselines.PerInput(0.0, 1.0), settings.Baseline);
+        Assert.Equal(5, settings.PerturbationsPerPass);
+        Assert.Null(settings.Mask);
     }
 
     [Fact]
     public void Invalid_settings_are_rejected()
     {
-        Assert.Equal("perturbations", Assert.Throws<ArgumentOutOfRangeException>(() => ShapleyValues.Default.PerturbationsPerEval(0)).ParamName);
-        Assert.Equal("baselines", Assert.Throws<ArgumentNullException>(() => ShapleyValues.Default.Baseline(null!)).ParamName);
+        Assert.Equal("perturbations", Assert.Throws<ArgumentOutOfRangeException>(() => ShapleyValues.Default.PerturbationsPerPass(0)).ParamName);
+        Assert.Equal("baseline", Assert.Throws<ArgumentNullException>(() => ShapleyValues.Default.Baseline(null!)).ParamName);
         var x = Data(1, ScalarType.Float64, 2, 6);
         var e = Assert.Throws<ArgumentException>(() =>
             Explain(Mlp()).For(0).With(ShapleyValues.Default.Baseline(Baselines.PerInput(0.0, 1.0))).Attribute(x));
@@ -89,8 +98,8 @@ public class ShapleyValuesTests
         var x = Data(7, ScalarType.Float64, 3, 2, 6, 7);
         var mask = arange(42, dtype: ScalarType.Int64).reshape(1, 1, 6, 7).remainder(5);
         var method = ShapleyValues.Default.Mask(mask);
-        using var one = Explain(model).For(Target.PerExample(2, 0, 1)).With(method.PerturbationsPerEval(1)).Attribute(x);
-        using var seven = Explain(model).For(Target.PerExample(2, 0, 1)).With(method.PerturbationsPerEval(7)).Attribute(x);
+        using var one = Explain(model).For(Target.PerExample(2, 0, 1)).With(method.PerturbationsPerPass(1)).Attribute(x);
+        using var seven = Explain(model).For(Target.PerExample(2, 0, 1)).With(method.PerturbationsPerPass(7)).Attribute(x);
         AssertClose(one.Value, seven.Value, atol: 1e-12);
     }
 
@@ -100,7 +109,7 @@ public class ShapleyValuesTests
         var x = Data(8, ScalarType.Float32, 3, 6);
         var mask = tensor(new long[] { 0, 0, 1, 1, 2, 2 }).reshape(1, 6);
         var recorder = new Recorder();
-        using var a32 = Explain(Mlp(ScalarType.Float32)).For(1).With(ShapleyValues.Default.Mask(mask).PerturbationsPerEval(3)).WithProgress(recorder).Attribute(x);
+        using var a32 = Explain(Mlp(ScalarType.Float32)).For(1).With(ShapleyValues.Default.Mask(mask).PerturbationsPerPass(3)).WithProgress(recorder).Attribute(x);
         using var a64 = Explain(Mlp()).For(1).With(ShapleyValues.Default.Mask(mask)).Attribute(x.to(ScalarType.Float64));
         Assert.Equal(ScalarType.Float32, a32.Value.dtype);
         AssertClose(a64.Value, a32.Value, atol: 1e-5, rtol: 1e-4);
@@ -110,7 +119,7 @@ public class ShapleyValuesTests
         using var cts = new CancellationTokenSource();
         var cancelling = new Recorder(_ => cts.Cancel());
         Assert.ThrowsAny<OperationCanceledException>(() =>
-            Explain(Mlp(ScalarType.Float32)).For(1).With(ShapleyValues.Default.Mask(mask).PerturbationsPerEval(3)).WithProgress(cancelling).WithCancellation(cts.Token).Attribute(x));
+            Explain(Mlp(ScalarType.Float32)).For(1).With(ShapleyValues.Default.Mask(mask).PerturbationsPerPass(3)).WithProgress(cancelling).WithCancellation(cts.Token).Attribute(x));
         Assert.Single(cancelling.Reports);
     }
 }

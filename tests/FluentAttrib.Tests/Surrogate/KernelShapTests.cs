@@ -9,10 +9,37 @@ public class KernelShapTests
     public void Invalid_settings_throw_when_built()
     {
         Assert.Equal("samples", Assert.Throws<ArgumentOutOfRangeException>(() => KernelShap.Samples(0)).ParamName);
-        Assert.Equal("samples", Assert.Throws<ArgumentOutOfRangeException>(() => KernelShap.Default.WithSamples(-3)).ParamName);
-        Assert.Equal("samples", Assert.Throws<ArgumentOutOfRangeException>(() => KernelShap.Default.PerturbationsPerEval(0)).ParamName);
+        Assert.Equal("samples", Assert.Throws<ArgumentOutOfRangeException>(() => KernelShap.Default.Samples(-3)).ParamName);
+        Assert.Equal("perturbations", Assert.Throws<ArgumentOutOfRangeException>(() => KernelShap.Default.PerturbationsPerPass(0)).ParamName);
         Assert.Equal("mask", Assert.Throws<ArgumentNullException>(() => KernelShap.Default.Mask(null!)).ParamName);
-        Assert.Equal("baselines", Assert.Throws<ArgumentNullException>(() => KernelShap.Default.Baseline(null!)).ParamName);
+        Assert.Equal("baseline", Assert.Throws<ArgumentNullException>(() => KernelShap.Default.Baseline(null!)).ParamName);
+    }
+
+    [Fact]
+    public void The_static_entry_point_and_the_setter_share_the_name()
+    {
+        Assert.Equal(100, KernelShap.Samples(200).Samples(100).Settings.Samples);
+        Assert.Equal(KernelShap.Default.Samples(200), KernelShap.Samples(200));
+        Assert.Equal(Defaults.KernelShapSamples, KernelShap.Default.Settings.Samples);
+    }
+
+    [Fact]
+    public void Settings_are_read_back_by_the_setters_names()
+    {
+        var settings = KernelShap.Default.Settings;
+        Assert.Equal(25, settings.Samples);
+        Assert.Equal(Baselines.Zero, settings.Baseline);
+        Assert.Null(settings.Mask);
+        Assert.Null(settings.PerturbationsPerPass);
+        Assert.True(settings.ReturnInputShape);
+        Assert.Null(settings.Seed);
+
+        settings = KernelShap.Samples(60).Baseline(Baselines.PerInput(0.1, 0.2)).PerturbationsPerPass(6).ReturnInputShape(false).Seed(7).Settings;
+        Assert.Equal(60, settings.Samples);
+        Assert.Equal(Baselines.PerInput(0.1, 0.2), settings.Baseline);
+        Assert.Equal(6, settings.PerturbationsPerPass);
+        Assert.False(settings.ReturnInputShape);
+        Assert.Equal(7L, settings.Seed);
     }
 
     [Fact]
@@ -100,7 +127,7 @@ public class KernelShapTests
         var first = Explain(model).For(1).With(ks).Attribute(x).Value;
         Assert.Equal(ScalarType.Float32, first.dtype);
         Assert.True(TinyModels.MaxAbsDiff(first, Explain(model).For(1).With(ks).Attribute(x).Value) < 1e-6); // BLAS threading may round differently
-        Assert.True(TinyModels.MaxAbsDiff(first, Explain(model).For(1).With(ks.PerturbationsPerEval(5)).Attribute(x).Value) < 1e-5);
+        Assert.True(TinyModels.MaxAbsDiff(first, Explain(model).For(1).With(ks.PerturbationsPerPass(5)).Attribute(x).Value) < 1e-5);
         Assert.True(TinyModels.MaxAbsDiff(first, Explain(model).For(1).With(ks.Seed(43)).Attribute(x).Value) > 1e-4);
     }
 }

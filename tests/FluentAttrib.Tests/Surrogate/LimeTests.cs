@@ -9,12 +9,12 @@ public class LimeTests
     public void Invalid_settings_throw_when_built()
     {
         Assert.Equal("samples", Assert.Throws<ArgumentOutOfRangeException>(() => Lime.Samples(0)).ParamName);
-        Assert.Equal("samples", Assert.Throws<ArgumentOutOfRangeException>(() => Lime.Default.PerturbationsPerEval(0)).ParamName);
+        Assert.Equal("perturbations", Assert.Throws<ArgumentOutOfRangeException>(() => Lime.Default.PerturbationsPerPass(0)).ParamName);
         Assert.Equal("width", Assert.Throws<ArgumentOutOfRangeException>(() => Lime.Default.KernelWidth(0)).ParamName);
         Assert.Equal("width", Assert.Throws<ArgumentOutOfRangeException>(() => Lime.Default.KernelWidth(double.NaN)).ParamName);
         Assert.Equal("distance", Assert.Throws<ArgumentOutOfRangeException>(() => Lime.Default.Distance((LimeDistance)7)).ParamName);
         Assert.Equal("mask", Assert.Throws<ArgumentNullException>(() => Lime.Default.Mask(null!)).ParamName);
-        Assert.Equal("baselines", Assert.Throws<ArgumentNullException>(() => Lime.Default.Baseline(null!)).ParamName);
+        Assert.Equal("baseline", Assert.Throws<ArgumentNullException>(() => Lime.Default.Baseline(null!)).ParamName);
         Assert.Equal("model", Assert.Throws<ArgumentNullException>(() => Lime.Default.Surrogate(null!)).ParamName);
         Assert.Equal("alpha", Assert.Throws<ArgumentOutOfRangeException>(() => SurrogateModel.Lasso(0)).ParamName);
         Assert.Equal("alpha", Assert.Throws<ArgumentOutOfRangeException>(() => SurrogateModel.Lasso(double.PositiveInfinity)).ParamName);
@@ -23,14 +23,67 @@ public class LimeTests
     [Fact]
     public void Defaults_are_captums()
     {
-        var lime = Lime.Default;
-        Assert.Equal(25, lime.SampleCount);
-        Assert.Equal(SurrogateModel.Lasso(0.01), lime.InterpretableModel);
-        Assert.Equal(1.0, lime.KernelWidthValue);
-        Assert.Equal(LimeDistance.Cosine, lime.DistanceMode);
-        Assert.True(lime.ReturnsInputShape);
-        Assert.Null(lime.PerturbationsPerEvaluation);
-        Assert.Null(lime.SeedValue);
+        var settings = Lime.Default.Settings;
+        Assert.Equal(Defaults.LimeSamples, settings.Samples);
+        Assert.Equal(25, settings.Samples);
+        Assert.Equal(SurrogateModel.Lasso(0.01), settings.Surrogate);
+        Assert.Equal(1.0, settings.KernelWidth);
+        Assert.Equal(LimeDistance.Cosine, settings.Distance);
+        Assert.True(settings.ReturnInputShape);
+        Assert.Null(settings.PerturbationsPerPass);
+        Assert.Null(settings.Seed);
+        Assert.Equal(Baselines.Zero, settings.Baseline);
+        Assert.Null(settings.Mask);
+    }
+
+    [Fact]
+    public void Settings_are_read_back_by_the_setters_names()
+    {
+        TorchRuntime.EnsureLoaded();
+        using var mask = zeros(1, 6, dtype: ScalarType.Int64);
+        var lime = Lime.Samples(40).Baseline(0.5).Mask(mask).PerturbationsPerPass(8).ReturnInputShape(false).Seed(3)
+            .Surrogate(SurrogateModel.LinearRegression).KernelWidth(0.75).Distance(LimeDistance.Euclidean);
+        var settings = lime.Settings;
+        Assert.Equal(40, settings.Samples);
+        Assert.Equal(Baselines.Scalar(0.5), settings.Baseline);
+        Assert.Same(mask, Assert.Single(settings.Mask!.Masks));
+        Assert.Equal(8, settings.PerturbationsPerPass);
+        Assert.False(settings.ReturnInputShape);
+        Assert.Equal(3L, settings.Seed);
+        Assert.Equal(SurrogateModel.LinearRegression, settings.Surrogate);
+        Assert.Equal(0.75, settings.KernelWidth);
+        Assert.Equal(LimeDistance.Euclidean, settings.Distance);
+        // A later setter replaces the earlier value; the rest is kept.
+        Assert.Equal(10, lime.Samples(10).Settings.Samples);
+        Assert.Equal(0.75, lime.Samples(10).Settings.KernelWidth);
+    }
+
+    [Fact]
+    public void Methods_with_scalar_baselines_compare_by_value()
+    {
+        Assert.True(Lime.Default.Baseline(0.5) == Lime.Default.Baseline(0.5));
+        Assert.Equal(Lime.Default.Baseline(0.5), Lime.Default.Baseline(0.5));
+        Assert.Equal(Lime.Default.Baseline(0.5).GetHashCode(), Lime.Default.Baseline(0.5).GetHashCode());
+        Assert.True(Lime.Default.Baseline(0.5) != Lime.Default.Baseline(0.25));
+        Assert.True(Lime.Samples(40).KernelWidth(2).Surrogate(SurrogateModel.Lasso(0.1)) == Lime.Samples(40).KernelWidth(2).Surrogate(SurrogateModel.Lasso(0.1)));
+        Assert.True(Lime.Default.Baseline(Baselines.PerInput(0.0, 1)) == Lime.Default.Baseline(Baselines.PerInput(0, 1.0)));
+        Assert.True(Lime.Default.Settings == Lime.Default.Baseline(0).Settings);
+    }
+
+    [Fact]
+    public void Tensor_baselines_and_masks_compare_by_reference()
+    {
+        TorchRuntime.EnsureLoaded();
+        using var a = zeros(1, 6);
+        using var b = zeros(1, 6);
+        using var m = zeros(1, 6, dtype: ScalarType.Int64);
+        using var n = zeros(1, 6, dtype: ScalarType.Int64);
+        Assert.True(Lime.Default.Baseline(a) == Lime.Default.Baseline(a));
+        Assert.True(Lime.Default.Baseline(a) != Lime.Default.Baseline(b));
+        Assert.True(Lime.Default.Mask(m) == Lime.Default.Mask(m));
+        Assert.True(Lime.Default.Mask(m) != Lime.Default.Mask(n));
+        Assert.True(Lime.Default.Baseline(Baselines.PerInput(a, 0.5)) == Lime.Default.Baseline(Baselines.PerInput(a, 0.5)));
+        Assert.True(Lime.Default.Baseline(a) != Lime.Default.Baseline(0.0));
     }
 
     [Fact]
@@ -129,8 +182,8 @@ public class LimeTests
         var a = run.With(lime).Attribute(x).Value;
         Assert.True(TinyModels.MaxAbsDiff(a, run.With(lime).Attribute(x).Value) < 1e-12); // BLAS threading may round differently
         // Same samples; only the model's rounding may differ between batch sizes.
-        Assert.True(TinyModels.MaxAbsDiff(a, run.With(lime.PerturbationsPerEval(1)).Attribute(x).Value) < 1e-12);
-        Assert.True(TinyModels.MaxAbsDiff(a, run.With(lime.PerturbationsPerEval(7)).Attribute(x).Value) < 1e-12);
+        Assert.True(TinyModels.MaxAbsDiff(a, run.With(lime.PerturbationsPerPass(1)).Attribute(x).Value) < 1e-12);
+        Assert.True(TinyModels.MaxAbsDiff(a, run.With(lime.PerturbationsPerPass(7)).Attribute(x).Value) < 1e-12);
         Assert.True(TinyModels.MaxAbsDiff(a, run.With(lime.Seed(4)).Attribute(x).Value) > 1e-4);
     }
 
@@ -139,7 +192,7 @@ public class LimeTests
     {
         using var scope = NewDisposeScope();
         var reports = new List<AttributionProgress>();
-        var run = Explain(TinyModels.Linear()).For(0).With(Lime.Samples(10).PerturbationsPerEval(4))
+        var run = Explain(TinyModels.Linear()).For(0).With(Lime.Samples(10).PerturbationsPerPass(4))
             .WithProgress(new SyncProgress(reports.Add));
         run.Attribute(TinyModels.Inputs());
         Assert.Equal(9, reports.Count); // 3 examples × ⌈10 / 4⌉ passes

@@ -279,7 +279,7 @@ internal sealed class IncrementalEvaluator : IDisposable
                     throw new ArgumentException(
                         $"{ctx.Forward.Description} returned {selected.shape[0]} output rows for a batch of {k * _batch} " +
                         $"({k} perturbed copies of {_batch} examples): perturbation methods need one output row per example. " +
-                        "For a model that aggregates its batch, set PerturbationsPerEval(1).", "model");
+                        "For a model that aggregates its batch, set PerturbationsPerPass(1).", "model");
                 if (!selected.is_floating_point()) selected = selected.to(ScalarType.Float32);
                 results ??= empty([_order.Length, _batch], dtype: selected.dtype, device: selected.device).MoveToOuterDisposeScope();
                 results.index_copy_(0, numbers.to(selected.device), selected.reshape(k, _batch));

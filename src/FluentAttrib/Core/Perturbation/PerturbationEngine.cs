@@ -92,7 +92,7 @@ internal static class PerturbationEngine
                     throw new ArgumentException(
                         $"{ctx.Forward.Description} returned {selected.shape[0]} output rows for a batch of {k * batch} " +
                         $"({k} perturbed copies of {batch} examples): perturbation methods need one output row per example. " +
-                        "For a model that aggregates its batch, set PerturbationsPerEval(1).", "model");
+                        "For a model that aggregates its batch, set PerturbationsPerPass(1).", "model");
                 if (!selected.is_floating_point()) selected = selected.to(ScalarType.Float32);
                 if (results is null)
                     results = empty([total, batch], dtype: selected.dtype, device: selected.device).MoveToOuterDisposeScope();

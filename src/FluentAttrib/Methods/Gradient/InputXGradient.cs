@@ -6,10 +6,13 @@ namespace FluentAttrib;
 /// <summary>Input × Gradient: each input element times the gradient of the target output with respect to it.</summary>
 public sealed record InputXGradient : AttributionMethod
 {
-    private InputXGradient() { }
+    private InputXGradient(SettingValues values) : base(values) { }
 
     /// <summary>The method (it has no settings).</summary>
-    public static InputXGradient Default { get; } = new();
+    public static InputXGradient Default { get; } = new(new SettingValues());
+
+    /// <summary>The method's settings (it has none; present for uniformity).</summary>
+    public MethodSettings<InputXGradient> Settings => new(Values);
 
     /// <inheritdoc />
     public override string Name => nameof(InputXGradient);

@@ -11,88 +11,48 @@ namespace FluentAttrib;
 /// the same id in the feature mask (across all inputs of a multi-input model); by default every scalar is its own
 /// feature. Attributions have the model output's floating dtype.
 /// </summary>
-public sealed record FeatureAblation : AttributionMethod
+public sealed record FeatureAblation : AttributionMethod,
+    IBaselineSetting, IMaskSetting, IPerturbationsPerPassSetting, IIncrementalSetting
 {
-    private FeatureAblation() { }
-
-    /// <summary>Every scalar its own feature, ablated to 0, passes planned from the memory budget.</summary>
-    public static FeatureAblation Default { get; } = new();
+    private FeatureAblation(SettingValues values) : base(values) { }
 
     /// <summary>
-    /// Groups of elements ablated together, or null for one feature per scalar (shared by the examples).
-    /// <value>The default value is null.</value>
+    /// Every scalar its own feature, ablated to 0, passes planned from the memory budget, incremental evaluation
+    /// where the model allows it.
     /// </summary>
-    public FeatureMask? FeatureMask { get; private init; }
+    /// <remarks>
+    /// With <see cref="MethodSettingExtensions.Incremental{TMethod}"/> on (the default), for a single 4-D input of a
+    /// convolutional model the analysis understands (as for <see cref="Occlusion"/>) and features whose bounding
+    /// rectangles are small (e.g. a grid of superpixels), each ablated copy recomputes, layer by layer, only the
+    /// region its feature's bounding rectangle can influence. Exact up to floating-point rounding; taken only where
+    /// it saves at least 1.25× of the convolution multiply-adds, otherwise plain batched evaluation runs.
+    /// A feature mask (<see cref="MethodSettingExtensions.Mask{TMethod}"/>) holds integer ids broadcastable to each
+    /// input (e.g. (1, 1, H, W) for superpixels shared by the batch and the channels, or (B, ...) for one mask per
+    /// example); an id used in several inputs is one feature across them. With
+    /// <see cref="MethodSettingExtensions.PerturbationsPerPass{TMethod}"/> set, the model must return one row per example.
+    /// </remarks>
+    public static FeatureAblation Default { get; } = new(new SettingValues());
 
-    /// <summary>What an ablated feature is replaced with. <value>The default value is zero.</value></summary>
-    public Baselines Baselines { get; private init; } = Baselines.Zero;
-
-    /// <summary>
-    /// Ablated copies of the batch evaluated per forward pass, or null to choose from the memory budget.
-    /// <value>The default value is null.</value>
-    /// </summary>
-    public int? PerturbationsPerPass { get; private init; }
-
-    /// <summary>
-    /// Whether ablated copies may be evaluated incrementally (see <see cref="Incremental"/>).
-    /// <value>The default value is true.</value>
-    /// </summary>
-    public bool IsIncremental { get; private init; } = true;
+    /// <summary>The method's settings, read back by name (<c>Settings.Mask</c>).</summary>
+    public MethodSettings<FeatureAblation> Settings => new(Values);
 
     /// <summary>Least saving of convolution work for which the incremental path is taken (tests set 0 to force it).</summary>
     internal double MinimumIncrementalGain { get; init; } = IncrementalEvaluator.MinimumGain;
-
-    /// <summary>
-    /// Turns incremental evaluation on (the default) or off. When on, for a single 4-D input of a convolutional model
-    /// the analysis understands (as for <see cref="Occlusion.Incremental"/>) and features whose bounding rectangles
-    /// are small (e.g. a grid of superpixels), each ablated copy recomputes, layer by layer, only the region its
-    /// feature's bounding rectangle can influence. Exact up to floating-point rounding; taken only where it saves at
-    /// least 1.25× of the convolution multiply-adds, otherwise plain batched evaluation runs.
-    /// </summary>
-    public FeatureAblation Incremental(bool enabled = true) => this with { IsIncremental = enabled };
-
-    /// <summary>
-    /// Ablates the groups that <paramref name="featureMask"/> defines: integer ids broadcastable to each input
-    /// (e.g. (1, 1, H, W) for superpixels shared by the batch and the channels, or (B, ...) for one mask per example);
-    /// an id used in several inputs is one feature across them.
-    /// </summary>
-    public FeatureAblation Mask(FeatureMask featureMask)
-    {
-        ArgumentNullException.ThrowIfNull(featureMask);
-        return this with { FeatureMask = featureMask };
-    }
-
-    /// <summary>Replaces ablated features with <paramref name="baselines"/> (scalar, broadcastable tensor, or one per input).</summary>
-    public FeatureAblation Baseline(Baselines baselines)
-    {
-        ArgumentNullException.ThrowIfNull(baselines);
-        return this with { Baselines = baselines };
-    }
-
-    /// <summary>
-    /// Evaluates <paramref name="perturbations"/> ablated copies of the batch per forward pass (Captum's
-    /// <c>perturbations_per_eval</c>); the model must then return one row per example.
-    /// </summary>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="perturbations"/> is less than 1.</exception>
-    public FeatureAblation PerturbationsPerEval(int perturbations)
-    {
-        ArgumentOutOfRangeException.ThrowIfLessThan(perturbations, 1);
-        return this with { PerturbationsPerPass = perturbations };
-    }
 
     /// <inheritdoc />
     public override string Name => nameof(FeatureAblation);
 
     /// <inheritdoc />
     public override string Describe() =>
-        $"FeatureAblation({(FeatureMask is null ? "every scalar" : "feature mask")}, baselines {Baselines}{(IsIncremental ? "" : ", not incremental")})";
+        $"FeatureAblation({(Values.Mask is null ? "every scalar" : "feature mask")}, baselines {Values.Baseline}{(Values.Incremental ? "" : ", not incremental")})";
 
     internal override Attribution Attribute(AttributionContext context)
     {
         var inputs = context.Inputs;
         using var scope = NewDisposeScope();
-        var groups = FeatureGroups.Of(FeatureMask, inputs);
-        var baselines = Baselines.MaterializeAll(inputs);
+        var v = Values;
+        var groups = FeatureGroups.Of(v.Mask, inputs);
+        var baselines = v.Baseline.MaterializeAll(inputs);
         // Perturbation 0 is the batch itself; perturbation f + 1 ablates feature f.
         Tensor[] Build(Tensor numbers)
         {
@@ -101,8 +61,8 @@ public sealed record FeatureAblation : AttributionMethod
             return inputs.Select((x, i) => PerturbationEngine.Replace(x, baselines[i].unsqueeze(0), groups.Where(features, i), k)).ToArray();
         }
 
-        using var incremental = IsIncremental && inputs.Length == 1 && inputs[0].dim() == 4
-            ? IncrementalEvaluator.TryCreate(context, Regions(groups, inputs[0]), null, PerturbationsPerPass, MinimumIncrementalGain)
+        using var incremental = v.Incremental && inputs.Length == 1 && inputs[0].dim() == 4
+            ? IncrementalEvaluator.TryCreate(context, Regions(groups, inputs[0]), null, v.PerturbationsPerPass, MinimumIncrementalGain)
             : null;
         Tensor outputs;
         if (incremental is not null)
@@ -111,7 +71,7 @@ public sealed record FeatureAblation : AttributionMethod
         }
         else
         {
-            int perPass = PerturbationEngine.PerturbationsPerPass(context, PerturbationsPerPass);
+            int perPass = PerturbationEngine.PerturbationsPerPass(context, v.PerturbationsPerPass);
             outputs = PerturbationEngine.Evaluate(context, Name, groups.Count + 1, perPass,
                 (start, k) => Build(arange(start, start + k, dtype: ScalarType.Int64, device: inputs[0].device)));
         }

@@ -12,55 +12,23 @@ namespace FluentAttrib;
 /// <see cref="FeatureAblation"/>. Needs a batch of at least 2 examples. Attributions have the model output's
 /// floating dtype.
 /// </summary>
-public sealed record FeaturePermutation : AttributionMethod
+public sealed record FeaturePermutation : AttributionMethod,
+    IMaskSetting, ISeedSetting, IPerturbationsPerPassSetting
 {
-    private FeaturePermutation() { }
+    private FeaturePermutation(SettingValues values) : base(values) { }
 
     /// <summary>Every scalar its own feature, torch's default random generator, passes planned from the memory budget.</summary>
-    public static FeaturePermutation Default { get; } = new();
+    public static FeaturePermutation Default { get; } = new(new SettingValues());
 
-    /// <summary>
-    /// Groups of elements permuted together, or null for one feature per scalar.
-    /// <value>The default value is null.</value>
-    /// </summary>
-    public FeatureMask? FeatureMask { get; private init; }
-
-    /// <summary>
-    /// Seed of the generator the permutations are drawn from, or null for torch's default generator.
-    /// <value>The default value is null.</value>
-    /// </summary>
-    public long? RandomSeed { get; private init; }
-
-    /// <summary>
-    /// Permuted copies of the batch evaluated per forward pass, or null to choose from the memory budget.
-    /// <value>The default value is null.</value>
-    /// </summary>
-    public int? PerturbationsPerPass { get; private init; }
-
-    /// <summary>Permutes the groups that <paramref name="featureMask"/> defines (see <see cref="FeatureAblation.Mask"/>).</summary>
-    public FeaturePermutation Mask(FeatureMask featureMask)
-    {
-        ArgumentNullException.ThrowIfNull(featureMask);
-        return this with { FeatureMask = featureMask };
-    }
-
-    /// <summary>Draws the permutations from a generator seeded with <paramref name="seed"/> (same seed, same result).</summary>
-    public FeaturePermutation Seed(long seed) => this with { RandomSeed = seed };
-
-    /// <summary>Evaluates <paramref name="perturbations"/> permuted copies of the batch per forward pass.</summary>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="perturbations"/> is less than 1.</exception>
-    public FeaturePermutation PerturbationsPerEval(int perturbations)
-    {
-        ArgumentOutOfRangeException.ThrowIfLessThan(perturbations, 1);
-        return this with { PerturbationsPerPass = perturbations };
-    }
+    /// <summary>The method's settings, read back by name (<c>Settings.Seed</c>).</summary>
+    public MethodSettings<FeaturePermutation> Settings => new(Values);
 
     /// <inheritdoc />
     public override string Name => nameof(FeaturePermutation);
 
     /// <inheritdoc />
     public override string Describe() =>
-        $"FeaturePermutation({(FeatureMask is null ? "every scalar" : "feature mask")}{(RandomSeed is { } s ? $", seed {s}" : "")})";
+        $"FeaturePermutation({(Values.Mask is null ? "every scalar" : "feature mask")}{(Values.Seed is { } s ? $", seed {s}" : "")})";
 
     internal override Attribution Attribute(AttributionContext context)
     {
@@ -70,9 +38,9 @@ public sealed record FeaturePermutation : AttributionMethod
             throw new ArgumentException(
                 $"FeaturePermutation shuffles features across the batch, so it needs at least 2 examples; the batch has {batch}.", "inputs");
         using var scope = NewDisposeScope();
-        var groups = FeatureGroups.Of(FeatureMask, inputs);
-        int perPass = PerturbationEngine.PerturbationsPerPass(context, PerturbationsPerPass);
-        using var generator = RandomPermutations.CreateGenerator(RandomSeed, inputs[0].device);
+        var groups = FeatureGroups.Of(Values.Mask, inputs);
+        int perPass = PerturbationEngine.PerturbationsPerPass(context, Values.PerturbationsPerPass);
+        using var generator = RandomPermutations.CreateGenerator(Values.Seed, inputs[0].device);
 
         // Perturbation 0 is the batch itself; perturbation f + 1 permutes feature f.
         var outputs = PerturbationEngine.Evaluate(context, Name, groups.Count + 1, perPass, (start, k) =>

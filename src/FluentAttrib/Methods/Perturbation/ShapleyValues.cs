@@ -13,72 +13,39 @@ namespace FluentAttrib;
 /// Without a target (<see cref="Target.None"/>) the attributions keep the model output's non-batch dimensions in
 /// front of the input's, as Captum's do: a model returning (B, 1) gives (B, 1, ...) attributions.
 /// </summary>
-public sealed record ShapleyValues : AttributionMethod
+public sealed record ShapleyValues : AttributionMethod,
+    IBaselineSetting, IMaskSetting, IPerturbationsPerPassSetting
 {
     /// <summary>The largest number of features exact Shapley values accept (2¹⁰ = 1024 coalitions).</summary>
     public const int MaxFeatures = 10;
 
-    private ShapleyValues() { }
+    private ShapleyValues(SettingValues values) : base(values) { }
 
     /// <summary>Every scalar its own feature, baseline 0, passes planned from the memory budget.</summary>
-    public static ShapleyValues Default { get; } = new();
+    public static ShapleyValues Default { get; } = new(new SettingValues());
 
-    /// <summary>
-    /// Groups of elements that act as one player, or null for one feature per scalar.
-    /// <value>The default value is null.</value>
-    /// </summary>
-    public FeatureMask? FeatureMask { get; private init; }
-
-    /// <summary>Values of the features absent from a coalition. <value>The default value is zero.</value></summary>
-    public Baselines Baselines { get; private init; } = Baselines.Zero;
-
-    /// <summary>
-    /// Coalitions evaluated per forward pass, or null to choose from the memory budget.
-    /// <value>The default value is null.</value>
-    /// </summary>
-    public int? PerturbationsPerPass { get; private init; }
-
-    /// <summary>Uses the groups that <paramref name="featureMask"/> defines as players (see <see cref="FeatureAblation.Mask"/>).</summary>
-    public ShapleyValues Mask(FeatureMask featureMask)
-    {
-        ArgumentNullException.ThrowIfNull(featureMask);
-        return this with { FeatureMask = featureMask };
-    }
-
-    /// <summary>Gives absent features the values <paramref name="baselines"/> (scalar, broadcastable tensor, or one per input).</summary>
-    public ShapleyValues Baseline(Baselines baselines)
-    {
-        ArgumentNullException.ThrowIfNull(baselines);
-        return this with { Baselines = baselines };
-    }
-
-    /// <summary>Evaluates <paramref name="perturbations"/> coalitions (copies of the batch) per forward pass.</summary>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="perturbations"/> is less than 1.</exception>
-    public ShapleyValues PerturbationsPerEval(int perturbations)
-    {
-        ArgumentOutOfRangeException.ThrowIfLessThan(perturbations, 1);
-        return this with { PerturbationsPerPass = perturbations };
-    }
+    /// <summary>The method's settings, read back by name (<c>Settings.Baseline</c>).</summary>
+    public MethodSettings<ShapleyValues> Settings => new(Values);
 
     /// <inheritdoc />
     public override string Name => nameof(ShapleyValues);
 
     /// <inheritdoc />
     public override string Describe() =>
-        $"ShapleyValues({(FeatureMask is null ? "every scalar" : "feature mask")}, baselines {Baselines})";
+        $"ShapleyValues({(Values.Mask is null ? "every scalar" : "feature mask")}, baselines {Values.Baseline})";
 
     internal override Attribution Attribute(AttributionContext context)
     {
         var inputs = context.Inputs;
         using var scope = NewDisposeScope();
-        var groups = FeatureGroups.Of(FeatureMask, inputs);
+        var groups = FeatureGroups.Of(Values.Mask, inputs);
         int n = groups.Count;
         if (n > MaxFeatures)
             throw new ArgumentException(
                 $"Exact Shapley values over {n} features need 2^{n} forward passes of the batch; at most {MaxFeatures} features are accepted. " +
                 "Group elements into fewer features with Mask(...), or use ShapleyValueSampling.Samples(...) to estimate them.",
                 "featureMask");
-        var baselines = Baselines.MaterializeAll(inputs);
+        var baselines = Values.Baseline.MaterializeAll(inputs);
         var device = inputs[0].device;
         int coalitions = 1 << n;
 
@@ -103,7 +70,7 @@ public sealed record ShapleyValues : AttributionMethod
         var presence = tensor(present, [coalitions, n], device: device);
         var combination = tensor(weights, [n, coalitions], dtype: ScalarType.Float64, device: device);
 
-        int perPass = PerturbationEngine.PerturbationsPerPass(context, PerturbationsPerPass);
+        int perPass = PerturbationEngine.PerturbationsPerPass(context, Values.PerturbationsPerPass);
         var outputs = PerturbationEngine.Evaluate(context, Name, coalitions, perPass, (start, k) =>
         {
             var absent = presence.narrow(0, start, k).logical_not();

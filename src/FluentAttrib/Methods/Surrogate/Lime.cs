@@ -18,117 +18,64 @@ public enum LimeDistance
 /// </summary>
 /// <remarks>
 /// <para>Interpretable features are input elements (by default every scalar of every input; give groups with
-/// <see cref="Mask"/>). Each sample keeps every feature with probability 0.5 and sets the others to the baseline; it
+/// <see cref="MethodSettingExtensions.Mask{TMethod}"/>). Each sample keeps every feature with probability 0.5 and sets the others to the baseline; it
 /// weighs exp(−d² / (2·width²)), d the cosine distance between the flattened example and the sample (width 1).</para>
 /// <para>The surrogate defaults to Captum's, a weighted Lasso with α = 0.01
 /// (<see cref="SurrogateModel.Lasso(double)"/>); <c>Surrogate(SurrogateModel.LinearRegression)</c> fits ordinary
 /// weighted least squares. As Captum does for a batch, one surrogate is fitted per example, each on
-/// <see cref="SampleCount"/> samples. Attributions have the input's shape and dtype (Captum returns float32; here
+/// <c>Settings.Samples</c> samples. Attributions have the input's shape and dtype (Captum returns float32; here
 /// float32 only for integer inputs); with <c>ReturnInputShape(false)</c> the coefficients come as one
 /// (batch, features) tensor.</para>
 /// </remarks>
-public sealed record Lime : AttributionMethod
+public sealed record Lime : AttributionMethod,
+    ISamplesSetting, IBaselineSetting, IMaskSetting, IPerturbationsPerPassSetting, IReturnInputShapeSetting, ISeedSetting
 {
-    private Lime() { }
-
-    /// <summary>25 samples per example, every scalar a feature, zero baseline, Lasso(0.01) surrogate.</summary>
-    public static Lime Default { get; } = new();
-
-    /// <summary>The default method with <paramref name="samples"/> samples per example.</summary>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="samples"/> is less than 1.</exception>
-    public static Lime Samples(int samples) => Default.WithSamples(samples);
-
-    /// <summary>Perturbed samples per example (Captum's <c>n_samples</c>). <value>The default value is 25.</value></summary>
-    public int SampleCount { get; private init; } = 25;
-
-    /// <summary>Groups of input elements that form the interpretable features, or null for one feature per scalar. <value>The default value is null.</value></summary>
-    public FeatureMask? FeatureMask { get; private init; }
-
-    /// <summary>Values that switched-off features take. <value>The default value is zero.</value></summary>
-    public Baselines Baselines { get; private init; } = Baselines.Zero;
+    private Lime(SettingValues values) : base(values) { }
 
     /// <summary>
-    /// Samples evaluated per forward pass, or null to choose from the memory budget (Captum's
-    /// <c>perturbations_per_eval</c>). The result does not depend on it. <value>The default value is null.</value>
+    /// <see cref="Defaults.LimeSamples"/> samples per example, every scalar a feature, zero baseline, a
+    /// Lasso(<see cref="Defaults.LimeLassoAlpha"/>) surrogate, a cosine similarity kernel of width
+    /// <see cref="Defaults.LimeKernelWidth"/>, input-shaped attributions, passes planned from the memory budget,
+    /// torch's default random generator.
     /// </summary>
-    public int? PerturbationsPerEvaluation { get; private init; }
+    public static Lime Default { get; } = new(new SettingValues
+    {
+        Samples = Defaults.LimeSamples,
+        Surrogate = SurrogateModel.Lasso(Defaults.LimeLassoAlpha),
+        KernelWidth = Defaults.LimeKernelWidth,
+        Distance = LimeDistance.Cosine,
+    });
 
-    /// <summary>
-    /// Whether attributions have the inputs' shapes (true) or are the surrogate's coefficients, (batch, features).
-    /// <value>The default value is true.</value>
-    /// </summary>
-    public bool ReturnsInputShape { get; private init; } = true;
-
-    /// <summary>Seed of the generator that draws the samples, or null for torch's default generator. <value>The default value is null.</value></summary>
-    public long? SeedValue { get; private init; }
-
-    /// <summary>The surrogate fitted to the samples. <value>The default value is <c>SurrogateModel.Lasso(0.01)</c>, as in Captum.</value></summary>
-    public SurrogateModel InterpretableModel { get; private init; } = SurrogateModel.Lasso(0.01);
-
-    /// <summary>Width of the exponential similarity kernel. <value>The default value is 1.0.</value></summary>
-    public double KernelWidthValue { get; private init; } = 1.0;
-
-    /// <summary>Distance used by the similarity kernel. <value>The default value is <see cref="LimeDistance.Cosine"/>.</value></summary>
-    public LimeDistance DistanceMode { get; private init; } = LimeDistance.Cosine;
-
-    /// <summary>Uses <paramref name="samples"/> perturbed samples per example.</summary>
+    /// <summary>The default method with <paramref name="samples"/> samples per example (<see cref="MethodSettingExtensions.Samples{TMethod}"/>).</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="samples"/> is less than 1.</exception>
-    public Lime WithSamples(int samples)
-    {
-        if (samples < 1) throw new ArgumentOutOfRangeException(nameof(samples), samples, "Lime needs at least 1 sample.");
-        return this with { SampleCount = samples };
-    }
+    public static Lime Samples(int samples) => Default.Samples(samples);
 
-    /// <summary>Groups input elements into interpretable features (equal ids form one feature, across inputs too).</summary>
-    public Lime Mask(FeatureMask mask)
-    {
-        ArgumentNullException.ThrowIfNull(mask);
-        return this with { FeatureMask = mask };
-    }
+    /// <summary>The method's settings, read back by name (<c>Settings.Samples</c>, <c>Settings.KernelWidth</c>).</summary>
+    public MethodSettings<Lime> Settings => new(Values);
 
-    /// <summary>Sets switched-off features to <paramref name="baselines"/> (scalar, broadcastable tensor, or one per input).</summary>
-    public Lime Baseline(Baselines baselines)
-    {
-        ArgumentNullException.ThrowIfNull(baselines);
-        return this with { Baselines = baselines };
-    }
-
-    /// <summary>Evaluates at most <paramref name="samples"/> perturbed samples per forward pass.</summary>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="samples"/> is less than 1.</exception>
-    public Lime PerturbationsPerEval(int samples)
-    {
-        if (samples < 1) throw new ArgumentOutOfRangeException(nameof(samples), samples, "At least 1 perturbation per evaluation is needed.");
-        return this with { PerturbationsPerEvaluation = samples };
-    }
-
-    /// <summary>Returns attributions shaped like the inputs (true) or the coefficients, (batch, features) (false).</summary>
-    public Lime ReturnInputShape(bool inputShape = true) => this with { ReturnsInputShape = inputShape };
-
-    /// <summary>Draws the samples from a generator seeded with <paramref name="seed"/> (created per call): the same seed gives the same result.</summary>
-    public Lime Seed(long seed) => this with { SeedValue = seed };
-
-    /// <summary>Fits <paramref name="model"/> as the surrogate (e.g. <see cref="SurrogateModel.LinearRegression"/>).</summary>
+    /// <summary>Fits <paramref name="model"/> as the surrogate (e.g. <see cref="SurrogateModel.LinearRegression"/>; the default is Lasso(<see cref="Defaults.LimeLassoAlpha"/>), as in Captum).</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="model"/> is null.</exception>
     public Lime Surrogate(SurrogateModel model)
     {
         ArgumentNullException.ThrowIfNull(model);
-        return this with { InterpretableModel = model };
+        return this with { Values = Values with { Surrogate = model } };
     }
 
-    /// <summary>Uses a similarity kernel of width <paramref name="width"/>.</summary>
+    /// <summary>Uses a similarity kernel of width <paramref name="width"/> (Captum's <c>kernel_width</c>; the default is <see cref="Defaults.LimeKernelWidth"/>).</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="width"/> is not positive and finite.</exception>
     public Lime KernelWidth(double width)
     {
         if (!(width > 0) || double.IsInfinity(width))
             throw new ArgumentOutOfRangeException(nameof(width), width, "The kernel width must be positive and finite.");
-        return this with { KernelWidthValue = width };
+        return this with { Values = Values with { KernelWidth = width } };
     }
 
-    /// <summary>Measures the distance of a sample to the example with <paramref name="distance"/>.</summary>
+    /// <summary>Measures the distance of a sample to the example with <paramref name="distance"/> (the default is <see cref="LimeDistance.Cosine"/>).</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="distance"/> is not a defined value.</exception>
     public Lime Distance(LimeDistance distance)
     {
         if (!Enum.IsDefined(distance)) throw new ArgumentOutOfRangeException(nameof(distance), distance, "Unknown distance.");
-        return this with { DistanceMode = distance };
+        return this with { Values = Values with { Distance = distance } };
     }
 
     /// <inheritdoc />
@@ -136,12 +83,13 @@ public sealed record Lime : AttributionMethod
 
     /// <inheritdoc />
     public override string Describe() =>
-        $"Lime({SampleCount} samples, {InterpretableModel}, {DistanceMode} kernel width {KernelWidthValue.ToString(CultureInfo.InvariantCulture)}, baselines {Baselines})";
+        $"Lime({Values.Samples} samples, {Values.Surrogate}, {Values.Distance} kernel width {Values.KernelWidth.ToString(CultureInfo.InvariantCulture)}, baselines {Values.Baseline})";
 
     internal override Attribution Attribute(AttributionContext context)
     {
-        using var sampler = new LimeSampler(DistanceMode, KernelWidthValue);
-        var settings = new SurrogateSettings(SampleCount, Baselines, FeatureMask, PerturbationsPerEvaluation, ReturnsInputShape, SeedValue, InterpretableModel);
+        var v = Values;
+        using var sampler = new LimeSampler(v.Distance, v.KernelWidth);
+        var settings = new SurrogateSettings(v.Samples, v.Baseline, v.Mask, v.PerturbationsPerPass, v.ReturnInputShape, v.Seed, v.Surrogate);
         return Result(context, SurrogateEngine.Run(context, settings, sampler, Name));
     }
 }

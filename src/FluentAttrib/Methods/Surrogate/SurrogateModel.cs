@@ -6,7 +6,9 @@ namespace FluentAttrib;
 
 /// <summary>
 /// The interpretable model that <see cref="Lime"/> fits to the model's outputs on perturbed samples: a weighted
-/// linear model with an intercept whose coefficients are the attributions. Fits run in float64.
+/// linear model with an intercept whose coefficients are the attributions. Fits run in float64. Set it with
+/// <see cref="Lime.Surrogate(SurrogateModel)"/>, read it back with <c>lime.Settings.Surrogate</c>. Surrogates compare by
+/// value: <c>Lasso(0.01) == Lasso(0.01)</c>.
 /// </summary>
 public abstract record SurrogateModel
 {
