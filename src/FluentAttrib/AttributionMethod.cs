@@ -12,8 +12,6 @@ public abstract record AttributionMethod : ConfigurableMethod
 {
     private protected AttributionMethod(SettingValues values) : base(values) { }
 
-    // Transitional: records not yet on the shared settings.
-    private protected AttributionMethod() : base(new SettingValues()) { }
 
     /// <summary>Runs the method.</summary>
     internal abstract Attribution Attribute(AttributionContext context);

@@ -12,8 +12,6 @@ public abstract record LayerAttributionMethod : ConfigurableMethod
 {
     private protected LayerAttributionMethod(SettingValues values) : base(values) { }
 
-    // Transitional: records not yet on the shared settings.
-    private protected LayerAttributionMethod() : base(new SettingValues()) { }
 
     internal abstract Attribution Attribute(LayerContext context);
 
@@ -29,8 +27,6 @@ public abstract record MultiLayerAttributionMethod : LayerAttributionMethod
 {
     private protected MultiLayerAttributionMethod(SettingValues values) : base(values) { }
 
-    // Transitional: records not yet on the shared settings.
-    private protected MultiLayerAttributionMethod() { }
 }
 
 /// <summary>
@@ -41,8 +37,6 @@ public abstract record NeuronAttributionMethod : ConfigurableMethod
 {
     private protected NeuronAttributionMethod(SettingValues values) : base(values) { }
 
-    // Transitional: records not yet on the shared settings.
-    private protected NeuronAttributionMethod() : base(new SettingValues()) { }
 
     /// <summary>Whether the method explains a model output (target) through the neuron; most explain the neuron alone.</summary>
     internal virtual bool UsesTarget => false;
