@@ -91,8 +91,6 @@ public sealed record NoiseTunnel : AttributionMethod,
     /// <summary>This tunnel around <paramref name="inner"/> (the wrapped method rewritten for an outer expansion).</summary>
     internal NoiseTunnel WithInner(AttributionMethod inner) => this with { Inner = inner };
 
-    /// <inheritdoc />
-    public override string Name => nameof(NoiseTunnel);
 
     /// <inheritdoc />
     public override string Describe() =>

@@ -88,8 +88,6 @@ public sealed record Infidelity : ConfigurableMethod,
     /// </summary>
     public Infidelity Normalize(bool normalize = true) => this with { Values = Values with { Normalize = normalize } };
 
-    /// <inheritdoc />
-    public override string Name => nameof(Infidelity);
 
     /// <inheritdoc />
     public override string Describe() =>

@@ -68,8 +68,6 @@ public sealed record SensitivityMax : ConfigurableMethod,
         return this with { Values = Values with { SensitivityPerturbation = null, SensitivityMultiInputPerturbation = perturbation } };
     }
 
-    /// <inheritdoc />
-    public override string Name => nameof(SensitivityMax);
 
     /// <inheritdoc />
     public override string Describe() =>

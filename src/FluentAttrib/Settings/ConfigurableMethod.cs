@@ -12,8 +12,8 @@ public abstract record ConfigurableMethod
 
     internal SettingValues Values { get; init; }
 
-    /// <summary>The method's name as Captum (or the reference library) spells it.</summary>
-    public abstract string Name { get; }
+    /// <summary>The method's name as Captum (or the reference library) spells it; by default the type's name.</summary>
+    public virtual string Name => GetType().Name;
 
     /// <summary>A short description of the method and its settings.</summary>
     public virtual string Describe() => Name;

@@ -35,8 +35,6 @@ public sealed record GradientShap : AttributionMethod,
     /// <summary>The method's settings, read back by name (<c>Settings.Samples</c>).</summary>
     public MethodSettings<GradientShap> Settings => new(Values);
 
-    /// <inheritdoc />
-    public override string Name => nameof(GradientShap);
 
     /// <inheritdoc />
     public override string Describe() =>

@@ -14,8 +14,6 @@ public sealed record InputXGradient : AttributionMethod
     /// <summary>The method's settings (it has none; present for uniformity).</summary>
     public MethodSettings<InputXGradient> Settings => new(Values);
 
-    /// <inheritdoc />
-    public override string Name => nameof(InputXGradient);
 
     internal override Attribution Attribute(AttributionContext context)
     {

@@ -26,8 +26,6 @@ public sealed record IntegratedGradients : AttributionMethod,
     /// <summary>The method's settings, read back by name (<c>Settings.Steps</c>).</summary>
     public MethodSettings<IntegratedGradients> Settings => new(Values);
 
-    /// <inheritdoc />
-    public override string Name => nameof(IntegratedGradients);
 
     /// <inheritdoc />
     public override string Describe() => $"IntegratedGradients({Values.Steps} steps, {Values.Quadrature}, baselines {Values.Baseline})";

@@ -23,8 +23,6 @@ public sealed record Saliency : AttributionMethod
     /// <summary>Returns absolute (true, the default) or signed (false) gradients (Captum's <c>abs</c>).</summary>
     public Saliency Absolute(bool absolute = true) => this with { Values = Values with { Absolute = absolute } };
 
-    /// <inheritdoc />
-    public override string Name => nameof(Saliency);
 
     /// <inheritdoc />
     public override string Describe() => Values.Absolute ? "Saliency" : "Saliency(signed)";

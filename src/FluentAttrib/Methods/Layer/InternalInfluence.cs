@@ -26,8 +26,6 @@ public sealed record InternalInfluence : LayerAttributionMethod,
     /// <summary>The method's settings, read back by name (<c>Settings.Steps</c>).</summary>
     public MethodSettings<InternalInfluence> Settings => new(Values);
 
-    /// <inheritdoc />
-    public override string Name => nameof(InternalInfluence);
 
     /// <inheritdoc />
     public override string Describe() => $"{Name}({Values.Steps} steps, {Values.Quadrature}, baselines {Values.Baseline})";

@@ -17,8 +17,6 @@ public sealed record LayerActivation : MultiLayerAttributionMethod
     /// <summary>The method's settings (it has none to read back).</summary>
     public MethodSettings<LayerActivation> Settings => new(Values);
 
-    /// <inheritdoc />
-    public override string Name => nameof(LayerActivation);
 
     internal override Attribution Attribute(LayerContext context)
     {

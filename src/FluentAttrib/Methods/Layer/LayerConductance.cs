@@ -28,8 +28,6 @@ public sealed record LayerConductance : LayerAttributionMethod,
     /// <summary>The method's settings, read back by name (<c>Settings.Steps</c>).</summary>
     public MethodSettings<LayerConductance> Settings => new(Values);
 
-    /// <inheritdoc />
-    public override string Name => nameof(LayerConductance);
 
     /// <inheritdoc />
     public override string Describe() => $"{Name}({Values.Steps} steps, {Values.Quadrature}, baselines {Values.Baseline})";

@@ -27,8 +27,6 @@ public sealed record LayerDeepLift : LayerAttributionMethod,
     /// <summary>The method's settings, read back by name (<c>Settings.Baseline</c>, <c>Settings.Eps</c>, ...).</summary>
     public MethodSettings<LayerDeepLift> Settings => new(Values);
 
-    /// <inheritdoc />
-    public override string Name => nameof(LayerDeepLift);
 
     /// <inheritdoc />
     public override string Describe() => $"LayerDeepLift(baselines {Values.Baseline}{(Values.MultiplyByInputs ? "" : ", multipliers only")})";

@@ -35,8 +35,6 @@ public sealed record LayerDeepLiftShap : LayerAttributionMethod,
     /// <summary>The method's settings, read back by name (<c>Settings.BaselineDistribution</c>, <c>Settings.Eps</c>, ...).</summary>
     public MethodSettings<LayerDeepLiftShap> Settings => new(Values);
 
-    /// <inheritdoc />
-    public override string Name => nameof(LayerDeepLiftShap);
 
     /// <inheritdoc />
     public override string Describe() => DeepLiftShap.DescribeDistribution(Name, Values);

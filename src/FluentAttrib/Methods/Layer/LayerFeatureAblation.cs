@@ -22,8 +22,6 @@ public sealed record LayerFeatureAblation : LayerAttributionMethod,
     /// <summary>The method's settings, read back by name (<c>Settings.Mask</c>).</summary>
     public MethodSettings<LayerFeatureAblation> Settings => new(Values);
 
-    /// <inheritdoc />
-    public override string Name => nameof(LayerFeatureAblation);
 
     /// <inheritdoc />
     public override string Describe() => $"{Name}(baselines {Values.Baseline}{(Values.Mask is null ? "" : ", masked")})";

@@ -22,8 +22,6 @@ public sealed record LayerFeaturePermutation : LayerAttributionMethod,
     /// <summary>The method's settings, read back by name (<c>Settings.Mask</c>).</summary>
     public MethodSettings<LayerFeaturePermutation> Settings => new(Values);
 
-    /// <inheritdoc />
-    public override string Name => nameof(LayerFeaturePermutation);
 
     /// <inheritdoc />
     public override string Describe() =>

@@ -28,8 +28,6 @@ public sealed record LayerGradCam : LayerAttributionMethod
     /// </summary>
     public LayerGradCam KeepChannels(bool keep = true) => this with { Values = Values with { KeepChannels = keep } };
 
-    /// <inheritdoc />
-    public override string Name => nameof(LayerGradCam);
 
     /// <inheritdoc />
     public override string Describe() =>

@@ -35,8 +35,6 @@ public sealed record LayerGradientShap : LayerAttributionMethod,
     /// <summary>The method's settings, read back by name (<c>Settings.Samples</c>).</summary>
     public MethodSettings<LayerGradientShap> Settings => new(Values);
 
-    /// <inheritdoc />
-    public override string Name => nameof(LayerGradientShap);
 
     /// <inheritdoc />
     public override string Describe() =>

@@ -17,8 +17,6 @@ public sealed record LayerGradientXActivation : MultiLayerAttributionMethod, IMu
     /// <summary>The method's settings, read back by name (<c>Settings.MultiplyByInputs</c>).</summary>
     public MethodSettings<LayerGradientXActivation> Settings => new(Values);
 
-    /// <inheritdoc />
-    public override string Name => nameof(LayerGradientXActivation);
 
     /// <inheritdoc />
     public override string Describe() => Values.MultiplyByInputs ? Name : Name + "(gradient only)";

@@ -28,8 +28,6 @@ public sealed record LayerIntegratedGradients : MultiLayerAttributionMethod,
     /// <summary>The method's settings, read back by name (<c>Settings.Steps</c>).</summary>
     public MethodSettings<LayerIntegratedGradients> Settings => new(Values);
 
-    /// <inheritdoc />
-    public override string Name => nameof(LayerIntegratedGradients);
 
     /// <inheritdoc />
     public override string Describe() => $"{Name}({Values.Steps} steps, {Values.Quadrature}, baselines {Values.Baseline})";

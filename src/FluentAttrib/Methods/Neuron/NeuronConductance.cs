@@ -28,8 +28,6 @@ public sealed record NeuronConductance : TargetedNeuronAttributionMethod,
     /// <summary>The method's settings, read back by name (<c>Settings.Steps</c>).</summary>
     public MethodSettings<NeuronConductance> Settings => new(Values);
 
-    /// <inheritdoc />
-    public override string Name => nameof(NeuronConductance);
 
     /// <inheritdoc />
     public override string Describe() => $"{Name}({Values.Steps} steps, {Values.Quadrature}, baselines {Values.Baseline})";

@@ -16,8 +16,6 @@ public sealed record NeuronDeconvolution : NeuronAttributionMethod
     /// <summary>The method's settings (it has none to read back; present so every method reads alike).</summary>
     public MethodSettings<NeuronDeconvolution> Settings => new(Values);
 
-    /// <inheritdoc />
-    public override string Name => nameof(NeuronDeconvolution);
 
     internal override Attribution Attribute(NeuronContext context) => ModifiedReluNeuron.Attribute(context, Name, useGradOutput: true, Result);
 }

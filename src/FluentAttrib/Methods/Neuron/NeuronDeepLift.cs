@@ -24,8 +24,6 @@ public sealed record NeuronDeepLift : NeuronAttributionMethod,
     /// <summary>The method's settings, read back by name (<c>Settings.Baseline</c>, <c>Settings.Eps</c>, ...).</summary>
     public MethodSettings<NeuronDeepLift> Settings => new(Values);
 
-    /// <inheritdoc />
-    public override string Name => nameof(NeuronDeepLift);
 
     /// <inheritdoc />
     public override string Describe() => $"NeuronDeepLift(baselines {Values.Baseline}{(Values.MultiplyByInputs ? "" : ", multipliers only")})";

@@ -33,8 +33,6 @@ public sealed record NeuronDeepLiftShap : NeuronAttributionMethod,
     /// <summary>The method's settings, read back by name (<c>Settings.BaselineDistribution</c>, <c>Settings.Eps</c>, ...).</summary>
     public MethodSettings<NeuronDeepLiftShap> Settings => new(Values);
 
-    /// <inheritdoc />
-    public override string Name => nameof(NeuronDeepLiftShap);
 
     /// <inheritdoc />
     public override string Describe() => DeepLiftShap.DescribeDistribution(Name, Values);

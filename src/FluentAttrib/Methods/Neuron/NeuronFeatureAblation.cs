@@ -19,8 +19,6 @@ public sealed record NeuronFeatureAblation : NeuronAttributionMethod,
     /// <summary>The method's settings, read back by name (<c>Settings.Mask</c>).</summary>
     public MethodSettings<NeuronFeatureAblation> Settings => new(Values);
 
-    /// <inheritdoc />
-    public override string Name => nameof(NeuronFeatureAblation);
 
     /// <inheritdoc />
     public override string Describe() => $"{Name}(baselines {Values.Baseline}{(Values.Mask is null ? "" : ", masked")})";

@@ -14,8 +14,6 @@ public sealed record NeuronGradient : NeuronAttributionMethod
     /// <summary>The method's settings (it has none to read back).</summary>
     public MethodSettings<NeuronGradient> Settings => new(Values);
 
-    /// <inheritdoc />
-    public override string Name => nameof(NeuronGradient);
 
     internal override Attribution Attribute(NeuronContext context)
     {

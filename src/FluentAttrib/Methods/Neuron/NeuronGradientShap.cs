@@ -32,8 +32,6 @@ public sealed record NeuronGradientShap : NeuronAttributionMethod,
     /// <summary>The method's settings, read back by name (<c>Settings.Samples</c>).</summary>
     public MethodSettings<NeuronGradientShap> Settings => new(Values);
 
-    /// <inheritdoc />
-    public override string Name => nameof(NeuronGradientShap);
 
     /// <inheritdoc />
     public override string Describe() =>

@@ -18,8 +18,6 @@ public sealed record NeuronGuidedBackprop : NeuronAttributionMethod
     /// <summary>The method's settings (it has none to read back; present so every method reads alike).</summary>
     public MethodSettings<NeuronGuidedBackprop> Settings => new(Values);
 
-    /// <inheritdoc />
-    public override string Name => nameof(NeuronGuidedBackprop);
 
     internal override Attribution Attribute(NeuronContext context) => ModifiedReluNeuron.Attribute(context, Name, useGradOutput: false, Result);
 }

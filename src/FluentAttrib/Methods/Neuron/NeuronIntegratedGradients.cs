@@ -26,8 +26,6 @@ public sealed record NeuronIntegratedGradients : NeuronAttributionMethod,
     /// <summary>The method's settings, read back by name (<c>Settings.Steps</c>).</summary>
     public MethodSettings<NeuronIntegratedGradients> Settings => new(Values);
 
-    /// <inheritdoc />
-    public override string Name => nameof(NeuronIntegratedGradients);
 
     /// <inheritdoc />
     public override string Describe() => $"{Name}({Values.Steps} steps, {Values.Quadrature}, baselines {Values.Baseline})";

@@ -39,8 +39,6 @@ public sealed record FeatureAblation : AttributionMethod,
     /// <summary>Least saving of convolution work for which the incremental path is taken (tests set 0 to force it).</summary>
     internal double MinimumIncrementalGain { get; init; } = IncrementalEvaluator.MinimumGain;
 
-    /// <inheritdoc />
-    public override string Name => nameof(FeatureAblation);
 
     /// <inheritdoc />
     public override string Describe() =>

@@ -23,8 +23,6 @@ public sealed record FeaturePermutation : AttributionMethod,
     /// <summary>The method's settings, read back by name (<c>Settings.Seed</c>).</summary>
     public MethodSettings<FeaturePermutation> Settings => new(Values);
 
-    /// <inheritdoc />
-    public override string Name => nameof(FeaturePermutation);
 
     /// <inheritdoc />
     public override string Describe() =>

@@ -114,8 +114,6 @@ public sealed record Occlusion : AttributionMethod,
         return this with { Values = Values with { Strides = list.MoveToImmutable() } };
     }
 
-    /// <inheritdoc />
-    public override string Name => nameof(Occlusion);
 
     /// <inheritdoc />
     public override string Describe() =>

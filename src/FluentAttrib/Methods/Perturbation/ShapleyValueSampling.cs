@@ -31,8 +31,6 @@ public sealed record ShapleyValueSampling : AttributionMethod,
     /// <summary>The method's settings, read back by name (<c>Settings.Samples</c>).</summary>
     public MethodSettings<ShapleyValueSampling> Settings => new(Values);
 
-    /// <inheritdoc />
-    public override string Name => nameof(ShapleyValueSampling);
 
     /// <inheritdoc />
     public override string Describe() =>

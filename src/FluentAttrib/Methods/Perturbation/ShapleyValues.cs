@@ -27,8 +27,6 @@ public sealed record ShapleyValues : AttributionMethod,
     /// <summary>The method's settings, read back by name (<c>Settings.Baseline</c>).</summary>
     public MethodSettings<ShapleyValues> Settings => new(Values);
 
-    /// <inheritdoc />
-    public override string Name => nameof(ShapleyValues);
 
     /// <inheritdoc />
     public override string Describe() =>

@@ -21,8 +21,6 @@ public sealed record Deconvolution : AttributionMethod
     /// <summary>The method's settings (it has none to read back; present so every method reads alike).</summary>
     public MethodSettings<Deconvolution> Settings => new(Values);
 
-    /// <inheritdoc />
-    public override string Name => nameof(Deconvolution);
 
     internal override Attribution Attribute(AttributionContext context)
     {

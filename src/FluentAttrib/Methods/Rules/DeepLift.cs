@@ -40,8 +40,6 @@ public sealed record DeepLift : AttributionMethod,
     /// <summary>The method's settings, read back by name (<c>Settings.Baseline</c>, <c>Settings.Eps</c>, <c>Settings.CaptumQuirks</c>, ...).</summary>
     public MethodSettings<DeepLift> Settings => new(Values);
 
-    /// <inheritdoc />
-    public override string Name => nameof(DeepLift);
 
     /// <inheritdoc />
     public override string Describe() => $"DeepLift(baselines {Values.Baseline}{(Values.MultiplyByInputs ? "" : ", multipliers only")})";

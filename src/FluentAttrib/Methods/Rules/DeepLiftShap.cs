@@ -36,8 +36,6 @@ public sealed record DeepLiftShap : AttributionMethod,
     /// <summary>The method's settings, read back by name (<c>Settings.BaselineDistribution</c>, <c>Settings.Eps</c>, ...).</summary>
     public MethodSettings<DeepLiftShap> Settings => new(Values);
 
-    /// <inheritdoc />
-    public override string Name => nameof(DeepLiftShap);
 
     /// <inheritdoc />
     public override string Describe() => DescribeDistribution(Name, Values);

@@ -21,8 +21,6 @@ public sealed record GuidedBackprop : AttributionMethod
     /// <summary>The method's settings (it has none to read back; present so every method reads alike).</summary>
     public MethodSettings<GuidedBackprop> Settings => new(Values);
 
-    /// <inheritdoc />
-    public override string Name => nameof(GuidedBackprop);
 
     internal override Attribution Attribute(AttributionContext context)
     {

@@ -50,8 +50,6 @@ public sealed record GuidedGradCam : AttributionMethod
     /// <summary>Computes the Grad-CAM map on the layer's input (true) rather than its output (false, the default); Captum's <c>attribute_to_layer_input</c>.</summary>
     public GuidedGradCam AtLayerInput(bool input = true) => this with { Values = Values with { AtLayerInput = input } };
 
-    /// <inheritdoc />
-    public override string Name => nameof(GuidedGradCam);
 
     /// <inheritdoc />
     public override string Describe() => $"GuidedGradCam(at {(Values.AtLayerInput ? "input of " : "")}{Layer}, {Values.Interpolation})";

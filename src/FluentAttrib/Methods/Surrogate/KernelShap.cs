@@ -36,8 +36,6 @@ public sealed record KernelShap : AttributionMethod,
     /// <summary>The method's settings, read back by name (<c>Settings.Samples</c>).</summary>
     public MethodSettings<KernelShap> Settings => new(Values);
 
-    /// <inheritdoc />
-    public override string Name => nameof(KernelShap);
 
     /// <inheritdoc />
     public override string Describe() => $"KernelShap({Values.Samples} samples, baselines {Values.Baseline})";

@@ -78,8 +78,6 @@ public sealed record Lime : AttributionMethod,
         return this with { Values = Values with { Distance = distance } };
     }
 
-    /// <inheritdoc />
-    public override string Name => nameof(Lime);
 
     /// <inheritdoc />
     public override string Describe() =>
