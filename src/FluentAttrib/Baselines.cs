@@ -86,8 +86,13 @@ public sealed class Baselines
         switch (Item(index))
         {
             case double d:
+                if (!double.IsFinite(d) && Core.RunChecks.Current is { AllowNonFinite: false })
+                    throw new ArgumentException(
+                        $"Baseline {index} is {d}; attributions would be NaN. Give a finite baseline, or call WithNonFiniteValues() on the run.", "baselines");
                 return full_like(input, d);
             case Tensor given:
+                if (Core.RunChecks.Current is { } checks) checks.CheckBaseline(index, given, input);
+                else Core.RunChecks.RequireLive(given, $"baselines[{index}]", $"Baseline {index}");
                 var t = Core.ExampleExpansion.AdaptBaseline(given, index, input); // per-example baselines inside NoiseTunnel / metrics
                 if (!Shapes.Broadcastable(t.shape, input.shape))
                     throw new ArgumentException(

@@ -130,7 +130,6 @@ public sealed partial record AttributionRun : AttributionRunBase<AttributionRun>
     public Attribution Attribute(params Tensor[] inputs)
     {
         ArgumentNullException.ThrowIfNull(inputs);
-        var context = CreateContext(inputs);
-        return Method.Attribute(context);
+        return Execute(inputs, Method.Name, IntegerInputs.Accepts(Method), Method.Attribute);
     }
 }
