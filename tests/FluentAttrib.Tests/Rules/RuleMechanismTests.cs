@@ -216,9 +216,17 @@ public class RuleMechanismTests
         using var scope = NewDisposeScope();
         var model = Cnn();
         var x = Data(3, ScalarType.Float64, 2, 1, 8, 8);
-        var noRule = Assert.Throws<ArgumentException>(() => Explain(model).For(0).With(Lrp.Default).Attribute(x));
-        Assert.Contains("'flatten' (Flatten)", noRule.Message);
-        Assert.Contains("Lrp.Default.Rule(\"flatten\", LrpRule.Epsilon())", noRule.Message);
+        // A shape-only module (Flatten) passes relevance through by default: LRP runs on a plain CNN.
+        using (var plain = Explain(model).For(0).With(Lrp.Default).Attribute(x))
+            Assert.Equal(x.shape, plain.Value.shape);
+        var withNorm = Sequential(("fc", Linear(4, 4)), ("norm", LayerNorm(4)), ("out", Linear(4, 2)));
+        withNorm.to(ScalarType.Float64).eval();
+        var noRule = Assert.Throws<ArgumentException>(() => Explain(withNorm).For(0).With(Lrp.Default).Attribute(Data(2, ScalarType.Float64, 2, 4)));
+        Assert.Contains("'norm' (LayerNorm)", noRule.Message);
+        Assert.Contains("Lrp.Default.Rule(\"norm\", LrpRule.Epsilon())", noRule.Message);
+        // The hint works.
+        using (var hinted = Explain(withNorm).For(0).With(Lrp.Default.Rule("norm", LrpRule.Epsilon())).Attribute(Data(2, ScalarType.Float64, 2, 4)))
+            Assert.Equal([2L, 4L], hinted.Value.shape);
 
         var typo = Assert.Throws<ArgumentException>(() => Explain(model).For(0).With(Lrp.Default.Rule("flaten", LrpRule.Epsilon())).Attribute(x));
         Assert.Contains("'flaten'", typo.Message);

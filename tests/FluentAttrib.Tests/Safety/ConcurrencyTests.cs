@@ -94,8 +94,11 @@ public class ConcurrencyTests
         snapshot.AssertSame(model, "after the concurrent calls");
     }
 
-    /// <summary>Blocks the forward pass of the first caller until released; later callers pass straight through.</summary>
-    private sealed class Gate(ManualResetEventSlim entered, ManualResetEventSlim release) : TorchSharp.torch.nn.Module<Tensor, Tensor>("Gate")
+    /// <summary>
+    /// Blocks the forward pass of the first caller until released; later callers pass straight through. Named
+    /// Identity so that LRP treats it as the shape-only module it is.
+    /// </summary>
+    private sealed class Identity(ManualResetEventSlim entered, ManualResetEventSlim release) : TorchSharp.torch.nn.Module<Tensor, Tensor>("Identity")
     {
         private int _blocked;
 
@@ -123,7 +126,7 @@ public class ConcurrencyTests
         using var entered = new ManualResetEventSlim();
         using var release = new ManualResetEventSlim();
         var model = TorchSharp.torch.nn.Sequential(("conv1", parts["conv1"]), ("relu1", parts["relu1"]), ("conv2", parts["conv2"]),
-            ("gate", new Gate(entered, release)), ("relu2", parts["relu2"]), ("flatten", parts["flatten"]), ("fc", parts["fc"]));
+            ("gate", new Identity(entered, release)), ("relu2", parts["relu2"]), ("flatten", parts["flatten"]), ("fc", parts["fc"]));
         var x = Images(2, 1);
         // References, computed alone on the same modules without the gate.
         var want = Kinds.ToDictionary(k => k, k => Run(k, cnn, x));

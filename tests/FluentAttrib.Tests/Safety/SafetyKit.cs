@@ -37,6 +37,24 @@ internal static class SafetyKit
         return m;
     }
 
+    /// <summary>(B, 1, 6, 6) → 3: conv1 bn relu drop flatten fc, float64, BatchNorm with non-trivial statistics, in the mode given.</summary>
+    public static Sequential BatchNormCnn(bool training, long seed = 13)
+    {
+        TorchRuntime.EnsureLoaded();
+        torch.random.manual_seed(seed);
+        var m = Sequential(("conv1", Conv2d(1, 3, 3, padding: 1)), ("bn", BatchNorm2d(3)), ("relu", ReLU()), ("drop", Dropout(0.25)),
+            ("flatten", Flatten()), ("fc", Linear(3 * 6 * 6, 3)));
+        m.to(ScalarType.Float64);
+        using (no_grad())
+        {
+            var bn = (BatchNorm2d)m.named_children().First(c => c.name == "bn").module;
+            bn.running_mean!.copy_(randn(3, dtype: ScalarType.Float64) * 0.1);
+            bn.running_var!.copy_(rand(3, dtype: ScalarType.Float64) + 0.5);
+        }
+        if (training) m.train(); else m.eval();
+        return m;
+    }
+
     public static Tensor Images(long batch, long seed) 
     {
         using var g = new Generator((ulong)seed);
