@@ -70,6 +70,7 @@ public sealed class Baselines
                 $"{_items.Length} baselines were given for {inputs.Count} inputs; give one per input or one for all.", paramName);
         for (int i = 0; i < inputs.Count; i++)
         {
+            if (Item(i) is Tensor live) Core.RunChecks.RequireLive(live, $"baselines[{i}]", $"Baseline {i}");
             if (Item(i) is Tensor t && !Shapes.Broadcastable(Core.ExampleExpansion.AdaptedBaselineShape(t.shape, inputs[i]), inputs[i].shape))
                 throw new ArgumentException(
                     $"Baseline {i} of shape {Shapes.Format(t.shape)} does not broadcast to input {i} of shape {Shapes.Format(inputs[i].shape)}.",

@@ -58,7 +58,9 @@ internal sealed class ForwardFunction
         long batch = inputs.Count > 0 && inputs[0].dim() > 0 ? inputs[0].shape[0] : -1;
         if (batch >= 0 && (output.dim() == 0 || output.shape[0] != batch))
             throw new ArgumentException(
-                $"{Description} returned an output of shape {Shapes.Format(output.shape)} for a batch of {batch} example(s): attribution needs one output row per example " +
+                $"{Description} returned an output of shape {Shapes.Format(output.shape)} for a batch of " +
+                (originalBatch > 0 && originalBatch != batch ? $"{originalBatch} example(s) (evaluated as {batch} rows)" : $"{batch} example(s)") +
+                ": attribution needs one output row per example " +
                 "(first dimension = batch). Does the model reduce over the batch (e.g. mean(0) or sum())? Return one row per example and reduce after attribution.",
                 "model");
         return output;

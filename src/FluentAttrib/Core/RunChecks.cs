@@ -180,8 +180,11 @@ internal sealed class ModelFacts
                 if (m is TorchSharp.Modules.Embedding e && e.weight is { } w && !w.IsInvalid)
                     embeddings.Add((path, w.shape[0]));
         }
-        catch (ObjectDisposedException) { throw; }
-        catch (Exception e) when (e is InvalidOperationException or NullReferenceException or System.Runtime.InteropServices.ExternalException)
+        catch (ObjectDisposedException e) when (e.ObjectName != "model")
+        {
+            throw new ObjectDisposedException("model", $"The model was disposed; explain a live model. ({e.Message})");
+        }
+        catch (Exception e) when (e is not ObjectDisposedException && e is InvalidOperationException or NullReferenceException or System.Runtime.InteropServices.ExternalException)
         {
             throw new ObjectDisposedException("model", $"The model cannot be read (was it disposed?): {e.Message}");
         }
