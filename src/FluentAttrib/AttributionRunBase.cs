@@ -86,6 +86,7 @@ public abstract record AttributionRunBase<TSelf> where TSelf : AttributionRunBas
     private protected TResult Execute<TResult>(Tensor[] inputs, string method, bool integerInputs, Func<AttributionContext, TResult> body)
     {
         var context = CreateContext(inputs);
+        context.ThrowIfCancelled(); // from the first moment, before any setup a method does
         var checks = RunChecks.ForRun(Forward, inputs, Additional, AllowNonFinite, integerInputs, method);
         using var guard = ModelGuard.Enter(Forward.Module, AllowTraining);
         using var ambient = RunChecks.Push(checks);
