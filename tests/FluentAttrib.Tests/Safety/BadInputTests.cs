@@ -42,7 +42,35 @@ public class BadInputTests
         Assert.Contains("Float64", e.Message);
     }
 
-    public static TheoryData<string> FloatMethods() => ["Saliency", "IntegratedGradients", "GradientShap", "FeatureAblation", "KernelShap", "ShapleyValueSampling", "Occlusion", "Lime", "DeepLift"];
+    public static TheoryData<string> FloatMethods() => ["Saliency", "IntegratedGradients", "GradientShap", "InputXGradient", "DeepLift", "GuidedBackprop", "NoiseTunnel"];
+
+    public static TheoryData<string> ReplacingMethods() => ["Occlusion", "FeatureAblation", "FeaturePermutation", "ShapleyValues", "ShapleyValueSampling", "KernelShap", "Lime"];
+
+    [Theory]
+    [MemberData(nameof(ReplacingMethods))]
+    public void Methods_that_only_replace_values_take_token_ids(string method)
+    {
+        using var scope = NewDisposeScope();
+        AttributionMethod m = method switch
+        {
+            "Occlusion" => Occlusion.Window(1),
+            "FeatureAblation" => FeatureAblation.Default,
+            "FeaturePermutation" => FeaturePermutation.Default,
+            "ShapleyValues" => ShapleyValues.Default,
+            "ShapleyValueSampling" => ShapleyValueSampling.Default,
+            "KernelShap" => KernelShap.Default,
+            "Lime" => Lime.Default,
+            _ => throw new ArgumentException(method),
+        };
+        var ids = tensor(new long[] { 1, 2, 3, 4, 5, 2, 3, 4, 5, 6 }).reshape(2, 5);
+        using var a = Explain(TokenModel()).For(1).With(m).Attribute(ids);
+        Assert.Equal(ids.shape, a.Value.shape);
+        Assert.True(a.Value.isfinite().all().item<bool>());
+        // Their token ids are checked against the vocabulary too.
+        var bad = tensor(new long[] { 1, 2, 3, 4, 10, 2, 3, 4, 5, 6 }).reshape(2, 5);
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => Explain(TokenModel()).For(1).With(m).Attribute(bad));
+        Assert.Equal("inputs", e.ParamName);
+    }
 
     [Theory]
     [MemberData(nameof(FloatMethods))]
@@ -54,12 +82,10 @@ public class BadInputTests
             "Saliency" => Saliency.Default,
             "IntegratedGradients" => IntegratedGradients.Default,
             "GradientShap" => GradientShap.Default,
-            "FeatureAblation" => FeatureAblation.Default,
-            "KernelShap" => KernelShap.Default,
-            "ShapleyValueSampling" => ShapleyValueSampling.Default,
-            "Occlusion" => Occlusion.Window(2),
-            "Lime" => Lime.Default,
+            "InputXGradient" => InputXGradient.Default,
             "DeepLift" => DeepLift.Default,
+            "GuidedBackprop" => GuidedBackprop.Default,
+            "NoiseTunnel" => NoiseTunnel.SmoothGrad(Saliency.Default),
             _ => throw new ArgumentException(method),
         };
         var ids = tensor(new long[] { 1, 2, 3, 4, 5, 2, 3, 4, 5, 6 }).reshape(2, 5);
@@ -227,5 +253,19 @@ public class OutputContractTests
         Assert.Equal("model", e.ParamName);
         Assert.Contains("batch of 2", e.Message);
         Assert.DoesNotContain("batch 0", e.Message);
+    }
+}
+
+/// <summary>The test helpers themselves can fail.</summary>
+public class TestHelperTests
+{
+    [Fact]
+    public void MaxAbsDiff_rejects_a_shape_mismatch_instead_of_broadcasting()
+    {
+        using var scope = NewDisposeScope();
+        var a = zeros(2, 3, dtype: ScalarType.Float64);
+        var b = zeros(1, 3, dtype: ScalarType.Float64);
+        Assert.Throws<Xunit.Sdk.XunitException>(() => TinyModels.MaxAbsDiff(a, b));
+        Assert.Equal(0.0, TinyModels.MaxAbsDiff(a, zeros(2, 3, dtype: ScalarType.Float64)));
     }
 }
