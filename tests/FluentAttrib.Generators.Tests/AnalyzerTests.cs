@@ -348,6 +348,29 @@ public class AnalyzerTests
     }
 
     [Fact]
+    public void FA1012_layer_module_does_not_map_one_tensor_to_one_tensor()
+    {
+        AnalyzerHarness.Verify("""
+            [Explainable]
+            public partial class Recurrent : nn.Module<Tensor, Tensor>
+            {
+                [AttributionLayer] private readonly LSTM {|FA1012:lstm|} = null!;
+                [AttributionLayer] private readonly GRU {|FA1012:gru|} = null!;
+                [AttributionLayer] private readonly Linear fc = null!;
+                [AttributionLayer] private readonly nn.Module<Tensor, Tensor, Tensor> {|FA1012:pair|} = null!;
+                [AttributionLayer] private readonly nn.Module head = null!;
+                public Recurrent() : base("Recurrent") { }
+                public override Tensor forward(Tensor x) => x;
+            }
+
+            [Explainable(typeof(Recurrent))]
+            [Layer("lstm", "Lstm", {|FA1012:ModuleType = typeof(LSTM)|})]
+            [Layer("fc", "Fc", ModuleType = typeof(Linear))]
+            public static partial class RecurrentLayers { }
+            """);
+    }
+
+    [Fact]
     public void FA1011_attribute_ignored()
     {
         AnalyzerHarness.Verify("""
