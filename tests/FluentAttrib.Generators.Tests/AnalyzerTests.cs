@@ -396,7 +396,7 @@ public class AnalyzerTests
     public void Every_descriptor_has_a_unique_id_help_text_and_link()
     {
         var descriptors = new FluentAttrib.Generators.Diagnostics.LayerAnalyzer().SupportedDiagnostics;
-        Assert.Equal(11, descriptors.Length);
+        Assert.Equal(12, descriptors.Length);
         Assert.Equal(descriptors.Length, descriptors.Select(d => d.Id).Distinct().Count());
         Assert.All(descriptors, d =>
         {
