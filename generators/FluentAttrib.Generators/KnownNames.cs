@@ -76,6 +76,29 @@ namespace FluentAttrib.Generators
             return false;
         }
 
+        /// <summary>
+        /// The forward signature of a module type that layer methods cannot hook (they need one tensor in, one tensor
+        /// out: <c>nn.Module&lt;Tensor, Tensor&gt;</c>), e.g. "Module&lt;Tensor, Tensor?, Tensor?, (Tensor, Tensor, Tensor)&gt;" for an
+        /// LSTM; null when it can (or when the type does not say: plain <c>nn.Module</c>, type parameters, error types).
+        /// </summary>
+        public static string? UnhookableSignature(ITypeSymbol? type)
+        {
+            if (type is null || type.TypeKind == TypeKind.Error || type is ITypeParameterSymbol) return null;
+            for (var t = type as INamedTypeSymbol; t is not null; t = t.BaseType)
+            {
+                var definition = t.OriginalDefinition;
+                if (!t.IsGenericType || definition.Name != "Module" || definition.ContainingType?.Name != "nn"
+                    || definition.ContainingNamespace?.ToDisplayString() != "TorchSharp") continue;
+                bool oneTensor = t.TypeArguments.Length == 2 && IsTensor(t.TypeArguments[0]) && IsTensor(t.TypeArguments[1]);
+                return oneTensor ? null : t.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat);
+            }
+            return null;
+        }
+
+        private static bool IsTensor(ITypeSymbol type) =>
+            type.NullableAnnotation != NullableAnnotation.Annotated && type.Name == "Tensor" && type.ContainingType?.Name == "torch"
+            && type.ContainingNamespace?.ToDisplayString() == "TorchSharp";
+
         public static bool Is(INamedTypeSymbol? attributeClass, INamedTypeSymbol expected) =>
             SymbolEqualityComparer.Default.Equals(attributeClass, expected);
     }

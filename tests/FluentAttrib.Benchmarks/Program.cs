@@ -5,10 +5,18 @@ using TorchSharp;
 using static TorchSharp.torch;
 
 // Throughput of FluentAttrib's methods relative to the plain batched forward pass of the same model.
-// Usage: dotnet run -c Release --project tests/FluentAttrib.Benchmarks [-- --quick]
+// Usage: dotnet run -c Release --project tests/FluentAttrib.Benchmarks [-- --quick | --soak [attributions]]
 // Nothing here asserts a time: it prints measurements and the ratios the project's goals are stated in.
 // --quick times only resnet18 (occlusion 45/9 incremental and plain, 16/16 incremental, the approximate mode) and
 // skips the plain feature ablation; it prints every limit.
+
+// --soak [N] runs N mixed attributions (default 10,000) on a small CNN and prints the RSS growth, nothing else.
+if (Array.IndexOf(args, "--soak") is int soakAt and >= 0)
+{
+    int soakCount = soakAt + 1 < args.Length && int.TryParse(args[soakAt + 1], out var n) ? n : 10_000;
+    Soak.Run(soakCount);
+    return;
+}
 
 bool quick = args.Contains("--quick");
 set_num_threads(Environment.ProcessorCount);

@@ -348,6 +348,29 @@ public class AnalyzerTests
     }
 
     [Fact]
+    public void FA1012_layer_module_does_not_map_one_tensor_to_one_tensor()
+    {
+        AnalyzerHarness.Verify("""
+            [Explainable]
+            public partial class Recurrent : nn.Module<Tensor, Tensor>
+            {
+                [AttributionLayer] private readonly LSTM {|FA1012:lstm|} = null!;
+                [AttributionLayer] private readonly GRU {|FA1012:gru|} = null!;
+                [AttributionLayer] private readonly Linear fc = null!;
+                [AttributionLayer] private readonly nn.Module<Tensor, Tensor, Tensor> {|FA1012:pair|} = null!;
+                [AttributionLayer] private readonly nn.Module head = null!;
+                public Recurrent() : base("Recurrent") { }
+                public override Tensor forward(Tensor x) => x;
+            }
+
+            [Explainable(typeof(Recurrent))]
+            [Layer("lstm", "Lstm", {|FA1012:ModuleType = typeof(LSTM)|})]
+            [Layer("fc", "Fc", ModuleType = typeof(Linear))]
+            public static partial class RecurrentLayers { }
+            """);
+    }
+
+    [Fact]
     public void FA1011_attribute_ignored()
     {
         AnalyzerHarness.Verify("""
@@ -373,7 +396,7 @@ public class AnalyzerTests
     public void Every_descriptor_has_a_unique_id_help_text_and_link()
     {
         var descriptors = new FluentAttrib.Generators.Diagnostics.LayerAnalyzer().SupportedDiagnostics;
-        Assert.Equal(11, descriptors.Length);
+        Assert.Equal(12, descriptors.Length);
         Assert.Equal(descriptors.Length, descriptors.Select(d => d.Id).Distinct().Count());
         Assert.All(descriptors, d =>
         {

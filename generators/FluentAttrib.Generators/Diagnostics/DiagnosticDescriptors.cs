@@ -79,6 +79,12 @@ namespace FluentAttrib.Generators.Diagnostics
             DiagnosticSeverity.Warning,
             "[AttributionLayer] marks fields of a partial module class marked [Explainable]; [Layer] goes on a class marked [Explainable]. Elsewhere they generate nothing.");
 
+        public static readonly DiagnosticDescriptor NotOneTensorModule = Create(
+            "FA1012", "Layer module does not map one tensor to one tensor",
+            "{0} cannot be used by layer methods: its forward is {1}, but layer attribution hooks need a module that takes one tensor and returns one (nn.Module<Tensor, Tensor>)",
+            DiagnosticSeverity.Warning,
+            "Layer and neuron methods hook a layer's output (or input), so the layer must take one tensor and return one. Recurrent modules (LSTM, GRU, RNN) return tuples: mark a module that takes their output instead, or wrap the recurrent module in a module of your own that returns one tensor.");
+
         private static DiagnosticDescriptor Create(string id, string title, string message, DiagnosticSeverity severity, string description) =>
             new(id, title, message, Category, severity, isEnabledByDefault: true, description: description,
                 helpLinkUri: HelpLinkBase + "#" + id.ToLowerInvariant());

@@ -29,6 +29,7 @@ namespace FluentAttrib.Generators.Diagnostics
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(
             DiagnosticDescriptors.TypeNotPartial,
             DiagnosticDescriptors.NotAModule,
+            DiagnosticDescriptors.NotOneTensorModule,
             DiagnosticDescriptors.DuplicateName,
             DiagnosticDescriptors.PathNotFound,
             DiagnosticDescriptors.NeuronIndexOutOfRange,

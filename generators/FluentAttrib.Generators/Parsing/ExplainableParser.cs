@@ -130,6 +130,8 @@ namespace FluentAttrib.Generators.Parsing
                 Report(report, DiagnosticDescriptors.NotAModule, memberLocation, $"Field '{field.Name}'", field.Type.ToDisplayString());
                 return null;
             }
+            if (KnownSymbols.UnhookableSignature(field.Type) is { } signature)
+                Report(report, DiagnosticDescriptors.NotOneTensorModule, memberLocation, $"Field '{field.Name}' ({field.Type.ToDisplayString()})", signature);
 
             string? explicitName = NamedString(attribute, "Name");
             if (explicitName is not null) nameLocation = locator.Named("Name") ?? memberLocation;
@@ -176,7 +178,12 @@ namespace FluentAttrib.Generators.Parsing
             if (moduleTypeArgument.Value.Value is ITypeSymbol declared)
             {
                 if (known.IsModule(declared))
+                {
                     moduleType = declared.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
+                    if (KnownSymbols.UnhookableSignature(declared) is { } signature)
+                        Report(report, DiagnosticDescriptors.NotOneTensorModule, locator.Named("ModuleType") ?? locator.Attribute,
+                            $"Layer '{name}' (ModuleType {declared.ToDisplayString()})", signature);
+                }
                 else
                     Report(report, DiagnosticDescriptors.NotAModule, locator.Named("ModuleType") ?? locator.Attribute,
                         $"ModuleType of layer '{name}'", declared.ToDisplayString());

@@ -44,9 +44,63 @@ internal sealed class ForwardFunction
                 a = interleave ? a.repeat_interleave(expansion, dim: 0) : cat(Enumerable.Repeat(a, expansion).ToArray(), 0);
             args[inputs.Count + j] = a;
         }
-        var output = _invoke(args);
+        Tensor output;
+        try
+        {
+            output = _invoke(args);
+        }
+        catch (System.Runtime.InteropServices.ExternalException e) when (Diagnose(inputs, additional, e) is { } diagnosed)
+        {
+            throw diagnosed;
+        }
         if (output is null)
             throw new InvalidOperationException($"{Description} returned null instead of an output tensor.");
+        long batch = inputs.Count > 0 && inputs[0].dim() > 0 ? inputs[0].shape[0] : -1;
+        if (batch >= 0 && (output.dim() == 0 || output.shape[0] != batch))
+            throw new ArgumentException(
+                $"{Description} returned an output of shape {Shapes.Format(output.shape)} for a batch of " +
+                (originalBatch > 0 && originalBatch != batch ? $"{originalBatch} example(s) (evaluated as {batch} rows)" : $"{batch} example(s)") +
+                ": attribution needs one output row per example " +
+                "(first dimension = batch). Does the model reduce over the batch (e.g. mean(0) or sum())? Return one row per example and reduce after attribution.",
+                "model");
         return output;
+    }
+
+    /// <summary>
+    /// Turns a native failure of the forward pass into an <see cref="ArgumentException"/> naming the argument at
+    /// fault, when one of the known causes applies: an additional argument whose batch differs from the inputs', or
+    /// token ids outside an embedding's vocabulary.
+    /// </summary>
+    private Exception? Diagnose(IReadOnlyList<Tensor> inputs, IReadOnlyList<Tensor> additional, Exception native)
+    {
+        long batch = inputs.Count > 0 && inputs[0].dim() > 0 ? inputs[0].shape[0] : -1;
+        for (int j = 0; j < additional.Count; j++)
+        {
+            var a = additional[j];
+            if (a.dim() >= 2 && a.shape[0] != batch && a.shape[0] != 1)
+                return new ArgumentException(
+                    $"The forward pass failed and additional argument {j} has shape {Shapes.Format(a.shape)} while the inputs have {batch} example(s): " +
+                    $"give it one row per example (first dimension {batch}) or a broadcastable shape. ({FirstLine(native.Message)})", "arguments", native);
+        }
+        if (Module is not null && native.Message.Contains("index out of range", StringComparison.OrdinalIgnoreCase))
+        {
+            var facts = ModelFacts.Of(Module);
+            foreach (var x in inputs)
+                if (!x.is_floating_point() && facts.Embeddings.Count > 0 && x.numel() > 0)
+                {
+                    var (path, count) = facts.Embeddings.MinBy(e => e.Count);
+                    long min = x.min().item<long>(), max = x.max().item<long>();
+                    return new ArgumentOutOfRangeException("inputs",
+                        $"The forward pass failed on token ids from {min} to {max} (inputs or baselines): an embedding's vocabulary is smaller " +
+                        $"(e.g. '{path}' has {count} entries). ({FirstLine(native.Message)})");
+                }
+        }
+        return null;
+    }
+
+    private static string FirstLine(string message)
+    {
+        int n = message.IndexOf('\n');
+        return n < 0 ? message : message[..n];
     }
 }

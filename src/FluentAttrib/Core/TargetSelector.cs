@@ -45,7 +45,10 @@ internal static class TargetSelector
     /// <summary>The selected output, shape (B). Validates first.</summary>
     public static Tensor Select(Tensor output, Target target)
     {
-        long batch = output.dim() == 0 ? 0 : output.shape[0];
+        if (output.dim() == 0)
+            throw new ArgumentException(
+                "The model returned a scalar; attribution needs one output row per example (does it reduce over the batch, e.g. mean() or sum()?).", "model");
+        long batch = output.shape[0];
         Validate(target, output.shape, batch);
         var rest = output.shape.AsSpan(1).ToArray();
         var flat = output.reshape(batch, -1);

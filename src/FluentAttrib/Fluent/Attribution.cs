@@ -10,22 +10,49 @@ namespace FluentAttrib;
 /// </summary>
 public sealed class Attribution : IDisposable
 {
+    private readonly IReadOnlyList<Tensor> _values;
+    private readonly Tensor? _delta;
+    private bool _disposed;
+
     internal Attribution(IReadOnlyList<Tensor> values, Tensor? delta, string method, Target target)
     {
-        Values = values;
-        Delta = delta;
+        _values = values;
+        _delta = delta;
         Method = method;
         Target = target;
     }
 
     /// <summary>The attributions, one per attributed input (a tuple in Captum's terms).</summary>
-    public IReadOnlyList<Tensor> Values { get; }
+    /// <exception cref="ObjectDisposedException">The attribution was disposed.</exception>
+    public IReadOnlyList<Tensor> Values
+    {
+        get
+        {
+            ThrowIfDisposed();
+            return _values;
+        }
+    }
 
     /// <summary>The attribution of the first (usually only) input.</summary>
+    /// <exception cref="ObjectDisposedException">The attribution was disposed.</exception>
     public Tensor Value => Values[0];
 
     /// <summary>Per-example convergence delta, or null when the method defines none or it was not asked for.</summary>
-    public Tensor? Delta { get; }
+    /// <exception cref="ObjectDisposedException">The attribution was disposed.</exception>
+    public Tensor? Delta
+    {
+        get
+        {
+            ThrowIfDisposed();
+            return _delta;
+        }
+    }
+
+    private void ThrowIfDisposed()
+    {
+        if (_disposed)
+            throw new ObjectDisposedException(nameof(Attribution), $"This attribution ({Method} for target {Target}) was disposed, and its tensors with it.");
+    }
 
     /// <summary>A short description of the method and its settings.</summary>
     public string Method { get; }
@@ -41,13 +68,15 @@ public sealed class Attribution : IDisposable
     }
 
     /// <inheritdoc />
-    public override string ToString() =>
-        $"{Method} for target {Target}: " + string.Join(", ", Values.Select(v => "[" + string.Join(",", v.shape) + "]"));
+    public override string ToString() => _disposed ? $"{Method} for target {Target} (disposed)" :
+        $"{Method} for target {Target}: " + string.Join(", ", _values.Select(v => "[" + string.Join(",", v.shape) + "]"));
 
     /// <inheritdoc />
     public void Dispose()
     {
-        foreach (var v in Values) v.Dispose();
-        Delta?.Dispose();
+        if (_disposed) return;
+        _disposed = true;
+        foreach (var v in _values) v.Dispose();
+        _delta?.Dispose();
     }
 }

@@ -26,6 +26,23 @@ public abstract record AttributionRunBase<TSelf> where TSelf : AttributionRunBas
     private IProgress<AttributionProgress>? ProgressSink { get; init; }
     private CancellationToken Token { get; init; }
     private long? Budget { get; init; }
+    private bool AllowTraining { get; init; }
+    private bool AllowNonFinite { get; init; }
+
+    /// <summary>
+    /// Attributes a model that has modules in training mode (BatchNorm, Dropout, ...) as it is, instead of refusing it
+    /// with <see cref="ModelInTrainingModeException"/>. Results then depend on the batch and on random dropout; every
+    /// buffer (e.g. BatchNorm's running statistics) and training flag is restored after the run, also after an
+    /// exception or a cancellation. While such a run executes, the buffers change: do not use the model elsewhere
+    /// at the same time.
+    /// </summary>
+    public TSelf WithTrainingMode() => (TSelf)(this with { AllowTraining = true });
+
+    /// <summary>
+    /// Accepts NaN and infinite values in inputs and baselines (by default they are refused with an
+    /// <see cref="ArgumentException"/>, since they turn attributions into NaN).
+    /// </summary>
+    public TSelf WithNonFiniteValues() => (TSelf)(this with { AllowNonFinite = true });
 
     /// <summary>
     /// Tensors passed to the model after the attributed inputs, not attributed. A tensor whose first dimension is
@@ -58,12 +75,31 @@ public abstract record AttributionRunBase<TSelf> where TSelf : AttributionRunBas
         return (TSelf)(this with { Budget = bytes });
     }
 
+    /// <summary>
+    /// Checks the inputs (see <see cref="RunChecks"/>) and the model's mode (see <see cref="ModelGuard"/>), then runs
+    /// <paramref name="body"/> with the checks ambient (for baselines and masks) and the model guarded.
+    /// </summary>
+    /// <param name="inputs">The attributed inputs.</param>
+    /// <param name="method">The method's name, for messages.</param>
+    /// <param name="integerInputs">Whether the method accepts integer inputs (token ids).</param>
+    /// <param name="body">The attribution.</param>
+    private protected TResult Execute<TResult>(Tensor[] inputs, string method, bool integerInputs, Func<AttributionContext, TResult> body)
+    {
+        var context = CreateContext(inputs);
+        context.ThrowIfCancelled(); // from the first moment, before any setup a method does
+        var checks = RunChecks.ForRun(Forward, inputs, Additional, AllowNonFinite, integerInputs, method);
+        using var guard = ModelGuard.Enter(Forward.Module, AllowTraining);
+        using var ambient = RunChecks.Push(checks);
+        return body(context);
+    }
+
     internal AttributionContext CreateContext(Tensor[] inputs)
     {
         if (inputs.Length == 0) throw new ArgumentException("Give at least one input.", nameof(inputs));
         for (int i = 0; i < inputs.Length; i++)
         {
             if (inputs[i] is null) throw new ArgumentNullException($"{nameof(inputs)}[{i}]");
+            RunChecks.RequireLive(inputs[i], $"{nameof(inputs)}[{i}]", $"Input {i}");
             if (inputs[i].dim() == 0)
                 throw new ArgumentException($"Input {i} is a scalar; inputs need a leading batch dimension.", nameof(inputs));
             if (inputs[i].shape[0] != inputs[0].shape[0])

@@ -8,27 +8,45 @@ namespace FluentAttrib;
 /// Entry point of the fluent API: <c>Explain(model).For(target).With(method).Attribute(input)</c>.
 /// Import it with <c>using static FluentAttrib.Fluent;</c>.
 /// </summary>
+/// <remarks>
+/// <para><b>Thread safety.</b> One model may serve plain predictions and any number of attributions of any methods
+/// at the same time, on any threads. The hooks and rules an attribution puts on the model act only on that
+/// attribution's own forward and backward passes, on the thread that runs them: a plain <c>model.call</c> on another
+/// thread, and every other attribution, pass through them untouched and get exactly what they get alone. Concurrent
+/// attributions run in parallel; none waits for another and none fails because another is running. Explainers, runs
+/// and methods are immutable values and may be shared between threads. What is not covered: changing the model
+/// (weights, <c>train()</c>/<c>eval()</c>, <c>to(...)</c>, adding your own hooks) while anything uses it, and a run with
+/// <c>WithTrainingMode()</c>, which changes the model's buffers during the run and restores them afterwards.</para>
+/// <para><b>The model is never changed.</b> Parameters, buffers and training flags are bit-identical after every run
+/// (after success, an exception or a cancellation). A model with modules whose forward depends on training mode
+/// (BatchNorm, Dropout, InstanceNorm, RReLU) in training mode is refused with <see cref="ModelInTrainingModeException"/>:
+/// call <c>model.eval()</c>, or opt in with the run's <c>WithTrainingMode()</c>.</para>
+/// <para><b>Bad inputs</b> (no examples, a dtype or device that differs from the model's, integer inputs to a method
+/// that needs floats, token ids outside an embedding's vocabulary, NaN or infinity, disposed tensors, a model that does
+/// not return one output row per example) give a typed exception naming the argument before the first forward pass
+/// where possible. See docs/safety.md.</para>
+/// </remarks>
 public static class Fluent
 {
     /// <summary>Explains a single-input module (its forward is run through <c>call</c>, so hooks fire).</summary>
     public static Explainer Explain(nn.Module<Tensor, Tensor> model)
     {
         ArgumentNullException.ThrowIfNull(model);
-        return Create(new ForwardFunction(a => model.call(Single(a, model.GetName())), null, model, model.GetName()));
+        return Create(new ForwardFunction(a => model.call(Single(a, NameOf(model))), null, model, NameOf(model)));
     }
 
     /// <summary>Explains a two-input module. Attribute both inputs, or one input plus one additional argument.</summary>
     public static Explainer Explain(nn.Module<Tensor, Tensor, Tensor> model)
     {
         ArgumentNullException.ThrowIfNull(model);
-        return Create(new ForwardFunction(a => model.call(Arg(a, 0, 2, model.GetName()), Arg(a, 1, 2, model.GetName())), 2, model, model.GetName()));
+        return Create(new ForwardFunction(a => model.call(Arg(a, 0, 2, NameOf(model)), Arg(a, 1, 2, NameOf(model))), 2, model, NameOf(model)));
     }
 
     /// <summary>Explains a three-input module.</summary>
     public static Explainer Explain(nn.Module<Tensor, Tensor, Tensor, Tensor> model)
     {
         ArgumentNullException.ThrowIfNull(model);
-        string name = model.GetName();
+        string name = NameOf(model);
         return Create(new ForwardFunction(a => model.call(Arg(a, 0, 3, name), Arg(a, 1, 3, name), Arg(a, 2, 3, name)), 3, model, name));
     }
 
@@ -51,6 +69,19 @@ public static class Fluent
     {
         ArgumentNullException.ThrowIfNull(forward);
         return Create(new ForwardFunction(forward, null, null, "the forward function"));
+    }
+
+    /// <summary>The module's name; a disposed module is reported as the argument <c>model</c>.</summary>
+    private static string NameOf(nn.Module model)
+    {
+        try
+        {
+            return model.GetName();
+        }
+        catch (ObjectDisposedException e)
+        {
+            throw new ObjectDisposedException("model", $"The model was disposed; explain a live model. ({e.Message})");
+        }
     }
 
     private static Explainer Create(ForwardFunction f)
@@ -130,7 +161,6 @@ public sealed partial record AttributionRun : AttributionRunBase<AttributionRun>
     public Attribution Attribute(params Tensor[] inputs)
     {
         ArgumentNullException.ThrowIfNull(inputs);
-        var context = CreateContext(inputs);
-        return Method.Attribute(context);
+        return Execute(inputs, Method.Name, IntegerInputs.Accepts(Method), Method.Attribute);
     }
 }

@@ -447,8 +447,8 @@ public sealed record LayerAttributionRun : AttributionRunBase<LayerAttributionRu
     public Attribution Attribute(params Tensor[] inputs)
     {
         ArgumentNullException.ThrowIfNull(inputs);
-        var run = CreateContext(inputs);
-        return Method.Attribute(new LayerContext { Run = run, Layers = Resolved, ToInput = AttributesToInput });
+        return Execute(inputs, Method.Name, integerInputs: true,
+            run => Method.Attribute(new LayerContext { Run = run, Layers = Resolved, ToInput = AttributesToInput }));
     }
 }
 
@@ -487,7 +487,7 @@ public sealed record NeuronAttributionRun : AttributionRunBase<NeuronAttribution
     public Attribution Attribute(params Tensor[] inputs)
     {
         ArgumentNullException.ThrowIfNull(inputs);
-        var run = CreateContext(inputs);
-        return Method.Attribute(new NeuronContext { Run = run, Layer = Resolved, ToInput = AttributesToInput, Selector = Selector });
+        return Execute(inputs, Method.Name, integerInputs: true,
+            run => Method.Attribute(new NeuronContext { Run = run, Layer = Resolved, ToInput = AttributesToInput, Selector = Selector }));
     }
 }

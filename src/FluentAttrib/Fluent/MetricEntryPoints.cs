@@ -71,7 +71,12 @@ public sealed partial record AttributionRun
         ArgumentNullException.ThrowIfNull(metric);
         ArgumentNullException.ThrowIfNull(inputs);
         ArgumentNullException.ThrowIfNull(attributions);
-        return metric.Compute(CreateContext([.. inputs]), attributions);
+        for (int i = 0; i < attributions.Count; i++)
+        {
+            if (attributions[i] is null) throw new ArgumentNullException($"{nameof(attributions)}[{i}]");
+            Core.RunChecks.RequireLive(attributions[i], $"{nameof(attributions)}[{i}]", $"Attribution {i}");
+        }
+        return Execute([.. inputs], nameof(Infidelity), integerInputs: false, context => metric.Compute(context, attributions));
     }
 
     /// <summary>
@@ -95,7 +100,7 @@ public sealed partial record AttributionRun
         ArgumentNullException.ThrowIfNull(inputs);
         if (Method is MetricOnly)
             throw new InvalidOperationException("Sensitivity needs an attribution method: call With(method) first.");
-        return metric.Compute(CreateContext(inputs), Method);
+        return Execute(inputs, nameof(SensitivityMax), IntegerInputs.Accepts(Method), context => metric.Compute(context, Method));
     }
 }
 

@@ -71,6 +71,7 @@ public sealed class Baselines : IEquatable<Baselines>
                 $"{_items.Length} baselines were given for {inputs.Count} inputs; give one per input or one for all.", paramName);
         for (int i = 0; i < inputs.Count; i++)
         {
+            if (Item(i) is Tensor live) Core.RunChecks.RequireLive(live, $"baselines[{i}]", $"Baseline {i}");
             if (Item(i) is Tensor t && !Shapes.Broadcastable(t.shape, inputs[i].shape))
                 throw new ArgumentException(
                     $"Baseline {i} of shape {Shapes.Format(t.shape)} does not broadcast to input {i} of shape {Shapes.Format(inputs[i].shape)}.",
@@ -87,8 +88,13 @@ public sealed class Baselines : IEquatable<Baselines>
         switch (Item(index))
         {
             case double d:
+                if (!double.IsFinite(d) && Core.RunChecks.Current is { AllowNonFinite: false })
+                    throw new ArgumentException(
+                        $"Baseline {index} is {d}; attributions would be NaN. Give a finite baseline, or call WithNonFiniteValues() on the run.", "baselines");
                 return full_like(input, d);
             case Tensor t:
+                if (Core.RunChecks.Current is { } checks) checks.CheckBaseline(index, t, input);
+                else Core.RunChecks.RequireLive(t, $"baselines[{index}]", $"Baseline {index}");
                 if (!Shapes.Broadcastable(t.shape, input.shape))
                     throw new ArgumentException(
                         $"Baseline {index} of shape {Shapes.Format(t.shape)} does not broadcast to input {index} of shape {Shapes.Format(input.shape)}.",

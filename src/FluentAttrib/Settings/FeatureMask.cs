@@ -43,6 +43,9 @@ public sealed class FeatureMask : IEquatable<FeatureMask>
         var result = new Tensor[inputs.Count];
         for (int i = 0; i < inputs.Count; i++)
         {
+            Core.RunChecks.RequireLive(Masks[i], $"{paramName}[{i}]", $"Feature mask {i}");
+            if (Masks[i].device_type == TorchSharp.DeviceType.META)
+                throw new ArgumentException($"Feature mask {i} is on the meta device (it has a shape but no data).", paramName);
             var mask = Masks[i];
             if (!Shapes.Broadcastable(mask.shape, inputs[i].shape))
                 throw new ArgumentException(

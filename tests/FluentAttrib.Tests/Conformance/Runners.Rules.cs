@@ -21,17 +21,22 @@ public static partial class Runners
     private static Tensor[] DistributionOf(JsonElement e) =>
         CaseFile.IsTuple(e) ? e.GetProperty("tuple").EnumerateArray().Select(CaseFile.TensorOf).ToArray() : [CaseFile.TensorOf(e)];
 
-    [CaptumAlgorithm("DeepLiftShap")]
-    public static CaseResult DeepLiftShap(CaseFile c, ModelBuilder.Built? m)
-    {
-        var dls = FluentAttrib.DeepLiftShap.BaselineDistribution(DistributionOf(c.Kw("baselines")))
+    /// <summary>DeepLiftShap settings from a case (baselines from the attribute kwargs).</summary>
+    public static FluentAttrib.DeepLiftShap DeepLiftShapOf(CaseFile c) =>
+        FluentAttrib.DeepLiftShap.BaselineDistribution(DistributionOf(c.Kw("baselines")))
             .MultiplyByInputs(c.CtorFlag("multiply_by_inputs", true))
             .ReturnDelta(c.Flag("return_convergence_delta"));
-        return CaseResult.From(m!.Explainer.For(c.Target()).With(dls).Attribute(c.Inputs()));
-    }
+
+    [CaptumAlgorithm("DeepLiftShap")]
+    public static CaseResult DeepLiftShap(CaseFile c, ModelBuilder.Built? m) =>
+        CaseResult.From(m!.Explainer.For(c.Target()).With(DeepLiftShapOf(c)).Attribute(c.Inputs()));
 
     [CaptumAlgorithm("GradientShap")]
-    public static CaseResult GradientShap(CaseFile c, ModelBuilder.Built? m)
+    public static CaseResult GradientShap(CaseFile c, ModelBuilder.Built? m) =>
+        CaseResult.From(m!.Explainer.For(c.Target()).With(GradientShapOf(c)).Attribute(c.Inputs()));
+
+    /// <summary>GradientShap settings from a case (baselines, samples, noise and seed from the case).</summary>
+    public static FluentAttrib.GradientShap GradientShapOf(CaseFile c)
     {
         var gs = FluentAttrib.GradientShap.Samples(c.Int("n_samples", 5))
             .BaselineDistribution(DistributionOf(c.Kw("baselines")))
@@ -43,7 +48,7 @@ public static partial class Runners
             var s = c.Kw("stdevs");
             gs = CaseFile.IsTuple(s) ? gs.StdDevs(s.GetProperty("tuple").EnumerateArray().Select(x => x.GetDouble()).ToArray()) : gs.StdDev(s.GetDouble());
         }
-        return CaseResult.From(m!.Explainer.For(c.Target()).With(gs).Attribute(c.Inputs()));
+        return gs;
     }
 
     [CaptumAlgorithm("GuidedBackprop")]

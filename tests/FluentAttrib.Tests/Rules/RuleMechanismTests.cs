@@ -130,8 +130,14 @@ public class RuleMechanismTests
     /// <summary>Blocks the forward pass until released.</summary>
     private sealed class Gate(ManualResetEventSlim entered, ManualResetEventSlim release) : Module<Tensor, Tensor>("Gate")
     {
+        private int _entries;
+
+        /// <summary>Forward calls that have entered the gate.</summary>
+        public int Entries => Volatile.Read(ref _entries);
+
         public override Tensor forward(Tensor input)
         {
+            Interlocked.Increment(ref _entries);
             entered.Set();
             release.Wait(TimeSpan.FromSeconds(30));
             return input.alias();
@@ -139,26 +145,37 @@ public class RuleMechanismTests
     }
 
     [Fact]
-    public async Task Two_rule_based_attributions_cannot_hook_one_model_at_the_same_time()
+    public async Task Two_rule_based_attributions_on_one_model_at_the_same_time_give_their_results_alone()
     {
         using var entered = new ManualResetEventSlim();
         using var release = new ManualResetEventSlim();
         var mlp = Mlp();
         var parts = mlp.named_children().ToDictionary(c => c.name, c => (Module<Tensor, Tensor>)c.module);
-        var model = Sequential(("fc1", parts["fc1"]), ("relu1", parts["relu1"]), ("gate", new Gate(entered, release)), ("fc2", parts["fc2"]));
+        var gate = new Gate(entered, release);
+        var model = Sequential(("fc1", parts["fc1"]), ("relu1", parts["relu1"]), ("gate", gate), ("fc2", parts["fc2"]));
         var x = Data(1, ScalarType.Float64, 2, 6);
+        var alone = Sequential(("fc1", parts["fc1"]), ("relu1", parts["relu1"]), ("fc2", parts["fc2"]));
+        var deepLiftAlone = Explain(alone).For(0).With(DeepLift.Default).Attribute(x).Value.detach().clone().DetachFromDisposeScope();
+        var guidedAlone = Explain(alone).For(0).With(GuidedBackprop.Default).Attribute(x).Value.detach().clone().DetachFromDisposeScope();
         var first = Task.Run(() =>
         {
             using var scope = NewDisposeScope();
-            Explain(model).For(0).With(DeepLift.Default).Attribute(x).Dispose();
+            return Explain(model).For(0).With(DeepLift.Default).Attribute(x).Value.detach().clone().DetachFromDisposeScope();
         });
         Assert.True(entered.Wait(TimeSpan.FromSeconds(30)));
-        var e = Assert.Throws<InvalidOperationException>(() => Explain(model).For(0).With(GuidedBackprop.Default).Attribute(x));
-        Assert.Contains("another rule-based attribution (DeepLift)", e.Message);
+        // The gate blocks every caller until released: run the second attribution on its own thread too.
+        var second = Task.Run(() =>
+        {
+            using var scope = NewDisposeScope();
+            return Explain(model).For(0).With(GuidedBackprop.Default).Attribute(x).Value.detach().clone().DetachFromDisposeScope();
+        });
+        Assert.True(SpinWait.SpinUntil(() => gate.Entries == 2, TimeSpan.FromSeconds(30)), "the second attribution did not reach the gate");
         release.Set();
-        await first.WaitAsync(TimeSpan.FromSeconds(30));
+        var deepLift = await first.WaitAsync(TimeSpan.FromSeconds(30));
+        var guided = await second.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.True(deepLift.allclose(deepLiftAlone, rtol: 1e-12, atol: 1e-14));
+        Assert.True(guided.allclose(guidedAlone, rtol: 1e-12, atol: 1e-14));
         Assert.Equal(0, HookCount(model));
-        Explain(model).For(0).With(GuidedBackprop.Default).Attribute(x).Dispose();
     }
 
     [Fact]
@@ -199,9 +216,17 @@ public class RuleMechanismTests
         using var scope = NewDisposeScope();
         var model = Cnn();
         var x = Data(3, ScalarType.Float64, 2, 1, 8, 8);
-        var noRule = Assert.Throws<ArgumentException>(() => Explain(model).For(0).With(Lrp.Default).Attribute(x));
-        Assert.Contains("'flatten' (Flatten)", noRule.Message);
-        Assert.Contains("Lrp.Default.Rule(\"flatten\", LrpRule.Epsilon())", noRule.Message);
+        // A shape-only module (Flatten) passes relevance through by default: LRP runs on a plain CNN.
+        using (var plain = Explain(model).For(0).With(Lrp.Default).Attribute(x))
+            Assert.Equal(x.shape, plain.Value.shape);
+        var withNorm = Sequential(("fc", Linear(4, 4)), ("norm", LayerNorm(4)), ("out", Linear(4, 2)));
+        withNorm.to(ScalarType.Float64).eval();
+        var noRule = Assert.Throws<ArgumentException>(() => Explain(withNorm).For(0).With(Lrp.Default).Attribute(Data(2, ScalarType.Float64, 2, 4)));
+        Assert.Contains("'norm' (LayerNorm)", noRule.Message);
+        Assert.Contains("Lrp.Default.Rule(\"norm\", LrpRule.Epsilon())", noRule.Message);
+        // The hint works.
+        using (var hinted = Explain(withNorm).For(0).With(Lrp.Default.Rule("norm", LrpRule.Epsilon())).Attribute(Data(2, ScalarType.Float64, 2, 4)))
+            Assert.Equal([2L, 4L], hinted.Value.shape);
 
         var typo = Assert.Throws<ArgumentException>(() => Explain(model).For(0).With(Lrp.Default.Rule("flaten", LrpRule.Epsilon())).Attribute(x));
         Assert.Contains("'flaten'", typo.Message);

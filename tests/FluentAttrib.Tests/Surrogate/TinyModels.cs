@@ -49,7 +49,11 @@ internal static class TinyModels
             0.8, 0.8, -0.3, 1.1, -0.9, -0.4,
         }).reshape(3, 6).to(dtype);
 
-    /// <summary>Largest absolute difference, in float64.</summary>
-    public static double MaxAbsDiff(Tensor a, Tensor b) =>
-        (a.to(ScalarType.Float64) - b.to(ScalarType.Float64)).abs().max().item<double>();
+    /// <summary>Largest absolute difference, in float64. The shapes must be equal (no broadcasting).</summary>
+    public static double MaxAbsDiff(Tensor a, Tensor b)
+    {
+        if (!a.shape.SequenceEqual(b.shape))
+            throw new Xunit.Sdk.XunitException($"MaxAbsDiff: shapes differ: ({string.Join(", ", a.shape)}) vs ({string.Join(", ", b.shape)}).");
+        return (a.to(ScalarType.Float64) - b.to(ScalarType.Float64)).abs().max().item<double>();
+    }
 }

@@ -27,6 +27,9 @@ internal static class LayerProbe
     {
         var fired = new int[layers.Count];
         var removers = new List<Action>(layers.Count);
+        // The hooks act only on this pass, on this thread: other threads calling the model (plainly or in their own
+        // attributions) pass through them untouched.
+        var owner = new HookOwner();
         try
         {
             for (int i = 0; i < layers.Count; i++)
@@ -35,6 +38,7 @@ internal static class LayerProbe
                 var layer = layers[i];
                 Tensor? Hook(Tensor value)
                 {
+                    if (!owner.IsActiveHere) return null;
                     if (++fired[k] > 1)
                         throw new InvalidOperationException(
                             $"Layer {layer} ran more than once in one forward pass (is the module used twice?); layer attribution needs exactly one value per example.");
@@ -47,16 +51,16 @@ internal static class LayerProbe
                 }
                 if (toInput)
                 {
-                    var remover = layer.Module.register_forward_pre_hook((_, x) => Hook(x)!);
-                    removers.Add(remover.remove);
+                    removers.Add(ModuleHooks.AddPre(layer.Module, (_, x) => Hook(x)));
                 }
                 else
                 {
-                    var remover = layer.Module.register_forward_hook((_, _, y) => Hook(y)!);
-                    removers.Add(remover.remove);
+                    removers.Add(ModuleHooks.AddPost(layer.Module, (_, _, y) => Hook(y)));
                 }
             }
-            var output = ctx.Forward.Invoke(inputs, ctx.AdditionalArgs, ctx.BatchSize, expansion, interleave);
+            Tensor output;
+            using (owner.Enter())
+                output = ctx.Forward.Invoke(inputs, ctx.AdditionalArgs, ctx.BatchSize, expansion, interleave);
             ctx.ThrowIfCancelled();
             for (int i = 0; i < layers.Count; i++)
                 if (fired[i] == 0)

@@ -28,7 +28,8 @@ internal static class DeepLiftEngine
         if (!options.UnsupportedAsLinear)
         {
             foreach (var (module, path) in tree.Modules)
-                if (DeepLiftRule.IsUnsupportedNonlinearity(module))
+                if (RuleSupport.IsRecurrent(module)) throw RuleSupport.DeepLiftRecurrent(method, path, module);
+                else if (DeepLiftRule.IsUnsupportedNonlinearity(module))
                     throw new ArgumentException(
                         $"{method} has no rule for {ModuleTree.Describe(path, module)}: its rules cover ReLU, ELU, LeakyReLU, Sigmoid, Tanh, Softplus, " +
                         "Softmax and MaxPool1d/2d/3d. Captum silently treats other nonlinearities as linear, which breaks the summation-to-delta " +

@@ -53,21 +53,20 @@ internal sealed class RuleSession : IDisposable
     private bool _inPass;
     private bool _disposed;
 
-    /// <summary>The session running on each model: hooks are per module, so one model serves one session at a time.</summary>
-    private static readonly ConditionalWeakTable<nn.Module, RuleSession> Active = new();
+    /// <summary>Identifies this session's passes: its hooks act only while it runs a pass on the calling thread.</summary>
+    private readonly HookOwner _owner = new();
 
     /// <summary>Opens a session on <paramref name="tree"/>'s model.</summary>
-    /// <exception cref="InvalidOperationException">Another rule-based attribution is running on the same model.</exception>
+    /// <remarks>
+    /// Several sessions (and plain calls of the model) may run on one model at the same time on different threads:
+    /// every hook checks that its own session's pass is running on the calling thread and lets everything else
+    /// through untouched.
+    /// </remarks>
     public RuleSession(ModuleTree tree, string method, bool reproduceCaptumHookOrder)
     {
         Tree = tree;
         Method = method;
         ReproduceCaptumHookOrder = reproduceCaptumHookOrder;
-        if (!Active.TryAdd(tree.Root, this))
-            throw new InvalidOperationException(
-                $"{method} cannot run on this model while another rule-based attribution ({(Active.TryGetValue(tree.Root, out var other) ? other.Method : "?")}) " +
-                "is running on it: the rules are hooks on the model's modules, which every caller of the model would see. " +
-                "Run them one after the other, or give each thread its own copy of the model.");
     }
 
     public ModuleTree Tree { get; }
@@ -91,22 +90,19 @@ internal sealed class RuleSession : IDisposable
         {
             case nn.Module<Tensor, Tensor> one:
             {
-                var pre = one.register_forward_pre_hook((_, x) => Before(binding, [x])[0]);
-                _removers.Add(pre.remove);
-                var post = one.register_forward_hook((_, _, y) => After(binding, y));
-                _removers.Add(post.remove);
+                _removers.Add(ModuleHooks.AddPre(one, (_, x) => _owner.IsActiveHere ? Before(binding, [x])[0] : null));
+                _removers.Add(ModuleHooks.AddPost(one, (_, _, y) => _owner.IsActiveHere ? After(binding, y) : null));
                 break;
             }
             case nn.Module<Tensor, Tensor, Tensor> two:
             {
-                var pre = two.register_forward_pre_hook((_, a, b) =>
+                _removers.Add(ModuleHooks.AddPre(two, (_, a, b) =>
                 {
+                    if (!_owner.IsActiveHere) return null;
                     var hooked = Before(binding, [a, b]);
                     return (hooked[0], hooked[1]);
-                });
-                _removers.Add(pre.remove);
-                var post = two.register_forward_hook((_, _, _, y) => After(binding, y));
-                _removers.Add(post.remove);
+                }));
+                _removers.Add(ModuleHooks.AddPost(two, (_, _, _, y) => _owner.IsActiveHere ? After(binding, y) : null));
                 break;
             }
             default:
@@ -127,7 +123,8 @@ internal sealed class RuleSession : IDisposable
         BeginPass();
         try
         {
-            var result = pass();
+            T result;
+            using (_owner.Enter()) result = pass();
             _failure?.Throw();
             return result;
         }
@@ -252,7 +249,6 @@ internal sealed class RuleSession : IDisposable
     {
         if (_disposed) return;
         _disposed = true;
-        if (Active.TryGetValue(Tree.Root, out var current) && ReferenceEquals(current, this)) Active.Remove(Tree.Root);
         List<Exception>? errors = null;
         foreach (var remove in _removers)
         {

@@ -88,18 +88,14 @@ public sealed record Lrp : AttributionMethod, ILrpRuleSetting, IDeltaSetting
             LrpRule? rule = layerRules.TryGetValue(path, out var byPath) ? byPath : typeRules.TryGetValue(module.GetType(), out var byType) ? byType : null;
             bool passThrough = false;
             if (rule is null) (rule, passThrough) = DefaultFor(module);
+            if (rule is null && !passThrough && RuleSupport.IsShapeOnly(module)) continue; // relevance flows through a reshape as the gradient does
             if (rule is not null)
             {
                 LrpLayerRule.CheckApplicable(rule, module, path);
                 plan.Add((module, new LrpLayerRule(rule)));
             }
             else if (passThrough) plan.Add((module, LrpPassThroughRule.Instance));
-            else
-                throw new ArgumentException(
-                    $"{method} has no rule for layer {ModuleTree.Describe(path, module)}: there is no default rule for {module.GetType().Name}. " +
-                    $"Set one that suits the layer, e.g. {(method == "LRP" ? "Lrp" : "LayerLrp")}.Default.Rule(\"{path}\", LrpRule.Epsilon()) " +
-                    "(for a reshape such as Flatten the ε-rule passes relevance through unchanged).",
-                    "rules");
+            else throw RuleSupport.NoLrpRule(method, path, module);
         }
         var session = new RuleSession(tree, method, reproduceCaptumHookOrder: true);
         try
