@@ -101,8 +101,9 @@ public sealed record FeatureAblation : AttributionMethod
             return inputs.Select((x, i) => PerturbationEngine.Replace(x, baselines[i].unsqueeze(0), groups.Where(features, i), k)).ToArray();
         }
 
+        string? note = null; // how the incremental path went, for the attribution's description
         using var incremental = IsIncremental && inputs.Length == 1 && inputs[0].dim() == 4
-            ? IncrementalEvaluator.TryCreate(context, Regions(groups, inputs[0]), null, PerturbationsPerPass, MinimumIncrementalGain)
+            ? IncrementalEvaluator.TryCreate(context, Regions(groups, inputs[0]), null, PerturbationsPerPass, out note, MinimumIncrementalGain)
             : null;
         Tensor outputs;
         if (incremental is not null)
@@ -118,7 +119,7 @@ public sealed record FeatureAblation : AttributionMethod
 
         var differences = outputs[0].unsqueeze(0) - outputs[1..];
         var values = groups.Scatter(differences).Select(v => v.MoveToOuterDisposeScope()).ToArray();
-        return Result(context, values);
+        return new Attribution(values, null, note is null ? Describe() : $"{Describe()} — {note}", context.Target);
     }
 
     /// <summary>
