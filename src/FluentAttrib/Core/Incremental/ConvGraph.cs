@@ -48,6 +48,9 @@ internal sealed class GraphNode
     /// <summary>The module of a pointwise node.</summary>
     public nn.Module<Tensor, Tensor>? Module { get; init; }
 
+    /// <summary>A pointwise node that the model applies functionally (TorchVision's block-final ReLU), not in place.</summary>
+    public Func<Tensor, Tensor>? Function { get; init; }
+
     /// <summary>Multiply-adds per output position (all output channels) of a convolution; 0 for other nodes.</summary>
     public long MacsPerPosition { get; set; }
 
@@ -65,8 +68,11 @@ internal sealed class GraphNode
 /// A model seen as a graph of operations whose effect on a spatial region is known (convolutions, pointwise
 /// operations, poolings, residual additions), followed by a tail of whatever the analysis does not understand
 /// (global pooling, flattening, linear layers, unknown modules), run as plain modules on the graph's last node.
-/// Built from the structure of <see cref="ExplainableResNet"/>, <see cref="ExplainableVgg"/>, their blocks and
-/// <see cref="Sequential"/> containers of known modules; anything else ends the graph.
+/// Built from the structure of <see cref="ExplainableResNet"/>, <see cref="ExplainableVgg"/>, their blocks, TorchSharp's
+/// TorchVision networks (ResNet with BasicBlock and Bottleneck, VGG with and without BatchNorm, AlexNet, MobileNet V2
+/// and V3: recognised by module type, their functional ReLUs and residual additions modelled as their forwards apply
+/// them) and <see cref="Sequential"/> containers of known modules; anything else ends the graph. The graph is only a
+/// description: callers check it against the model's own forward on the clean input before trusting it.
 /// </summary>
 internal sealed class ConvGraph
 {
@@ -90,20 +96,45 @@ internal sealed class ConvGraph
     /// The graph of <paramref name="model"/>, or null when nothing spatial is understood (then there is nothing to
     /// gain) or some module is in training mode (BatchNorm statistics and dropout are then not local).
     /// </summary>
-    public static ConvGraph? Analyze(nn.Module model)
+    public static ConvGraph? Analyze(nn.Module model) => Analyze(model, out _);
+
+    /// <summary>As <see cref="Analyze(nn.Module)"/>, saying why there is no graph (<paramref name="reason"/>).</summary>
+    public static ConvGraph? Analyze(nn.Module model, out string? reason)
     {
         ArgumentNullException.ThrowIfNull(model);
-        if (model.training || model.modules().Any(m => m.training)) return null;
+        reason = null;
+        if (model.training || model.modules().Any(m => m.training))
+        {
+            reason = "the model (or one of its modules) is in training mode; call model.eval()";
+            return null;
+        }
         var builder = new Builder();
         builder.Item(model);
-        if (builder.Failed) return null;
-        if (!builder.Nodes.Any(n => n.Kind is NodeKind.Conv or NodeKind.MaxPool or NodeKind.AvgPool)) return null;
+        if (builder.Failed)
+        {
+            reason = $"a module after the convolutional part ({builder.FirstTail ?? "?"}) does not take a single tensor";
+            return null;
+        }
+        if (!builder.Nodes.Any(n => n.Kind is NodeKind.Conv or NodeKind.MaxPool or NodeKind.AvgPool))
+        {
+            reason = $"no convolution or pooling comes before the first module the analysis does not know ({builder.FirstTail ?? model.GetType().Name})";
+            return null;
+        }
         foreach (var n in builder.Nodes)
             foreach (int i in n.Inputs)
                 builder.Nodes[i].Consumers++;
         builder.Nodes[builder.Current].Consumers++; // the tail
-        return new ConvGraph(builder.Nodes, builder.Current, builder.Tail);
+        return new ConvGraph(builder.Nodes, builder.Current, builder.Tail) { TailStart = builder.FirstTail, TailConvolution = builder.FirstTailConvolution };
     }
+
+    /// <summary>The first module the analysis did not understand (where the graph ends), or null.</summary>
+    public string? TailStart { get; private init; }
+
+    /// <summary>
+    /// The first module of the tail that holds a convolution (from there on every copy runs in full), or null when
+    /// the tail is only the head (global pooling, flattening, linear layers).
+    /// </summary>
+    public string? TailConvolution { get; private init; }
 
     /// <summary>
     /// Sets every node's per-example shape for an input of per-example shape <paramref name="input"/> (C, H, W).
@@ -176,6 +207,7 @@ internal sealed class ConvGraph
     /// </summary>
     public Tensor ApplyPointwise(GraphNode n, Tensor x, bool owned)
     {
+        if (n.Function is { } f) return f(x);
         if (!owned && InPlace(n.Module!)) x = x.clone();
         return n.Module!.call(x);
     }
@@ -183,10 +215,15 @@ internal sealed class ConvGraph
     /// <summary>The value to pad a node's input with so that an unpadded operation sees the module's padding.</summary>
     public static double PadValue(GraphNode n) => n.Kind == NodeKind.MaxPool ? double.NegativeInfinity : 0.0;
 
-    /// <summary>A convolution or pooling without padding on an input that already holds the padding.</summary>
+    /// <summary>
+    /// A convolution or pooling without padding on an input that already holds the padding. The input of a
+    /// convolution is made contiguous first: the gathered patches are channels-last views, and libtorch 2.10's CPU
+    /// convolution returned wrong values for a strided 1×1 kernel on such an input with more than one example
+    /// (resnet18's downsample on a 3×3 map with two copies per pass: errors of 10% of the output).
+    /// </summary>
     public static Tensor Windowed(GraphNode n, Tensor padded) => n.Kind switch
     {
-        NodeKind.Conv => nn.functional.conv2d(padded, n.Conv!.weight!, n.Conv.bias, n.Stride, [0, 0], n.Dilation, n.Conv.groups),
+        NodeKind.Conv => nn.functional.conv2d(padded.contiguous(), n.Conv!.weight!, n.Conv.bias, n.Stride, [0, 0], n.Dilation, n.Conv.groups),
         NodeKind.MaxPool => nn.functional.max_pool2d(padded, n.Kernel, n.Stride, [0, 0], n.Dilation, false),
         NodeKind.AvgPool => nn.functional.avg_pool2d(padded, n.Kernel, n.Stride, [0, 0], false, true, null),
         _ => throw new InvalidOperationException($"{n.Kind} is not windowed."),
@@ -221,13 +258,42 @@ internal sealed class ConvGraph
         public int Current { get; private set; }
         private bool InTail => Tail.Count > 0;
 
+        /// <summary>The first module of the tail, by type and name.</summary>
+        public string? FirstTail { get; private set; }
+
+        /// <summary>The first module of the tail that holds a convolution (work the incremental path cannot save), or null.</summary>
+        public string? FirstTailConvolution { get; private set; }
+
+        private void ToTail(nn.Module module)
+        {
+            FirstTail ??= Describe(module);
+            NoteConvolutions(module);
+            Tail.Add(Call(module));
+        }
+
+        private void NoteConvolutions(nn.Module module)
+        {
+            if (FirstTailConvolution is null && (module is Conv2d || module.modules().Any(m => m is Conv2d)))
+                FirstTailConvolution = Describe(module);
+        }
+
+        private static string Describe(nn.Module m)
+        {
+            var type = m.GetType();
+            string typeName = type.IsNested ? type.DeclaringType!.Name + "." + type.Name : type.Name;
+            string name = m.GetName();
+            return name == type.Name || string.IsNullOrEmpty(name) ? typeName : $"{typeName} '{name}'";
+        }
+
         public void Item(nn.Module module)
         {
             if (InTail)
             {
+                NoteConvolutions(module);
                 Tail.Add(Call(module));
                 return;
             }
+            if (TorchVision(module)) return;
             switch (module)
             {
                 case Sequential seq:
@@ -252,30 +318,144 @@ internal sealed class ConvGraph
                     return;
                 }
                 case ExplainableBasicBlock or ExplainableBottleneck:
-                    if (!Block(module)) Tail.Add(Call(module));
+                {
+                    bool bottleneck = module is ExplainableBottleneck;
+                    var c = Children(module);
+                    if (!Block(module, bottleneck
+                            ? ["conv1", "bn1", "relu1", "conv2", "bn2", "relu2", "conv3", "bn3"]
+                            : ["conv1", "bn1", "relu1", "conv2", "bn2"],
+                            (sum, id) => Single(c[bottleneck ? "relu3" : "relu2"], sum)))
+                        ToTail(module);
                     return;
+                }
             }
             if (Single(module, Current) is { } node) Current = Add(node);
-            else Tail.Add(Call(module));
+            else ToTail(module);
+        }
+
+        /// <summary>
+        /// TorchSharp's TorchVision networks and blocks, recognised by type (their classes are not public): the
+        /// children they have and the order their forwards apply them in (TorchVision 0.107). True when handled.
+        /// </summary>
+        private bool TorchVision(nn.Module module)
+        {
+            switch (module.GetType().FullName)
+            {
+                case "TorchSharp.Modules.ResNet":
+                {
+                    var c = Children(module);
+                    if (!Has(c, "conv1", "bn1", "relu", "maxpool", "layer1", "layer2", "layer3", "layer4", "avgpool", "flatten", "fc")) return false;
+                    foreach (var name in new[] { "conv1", "bn1", "relu", "maxpool", "layer1", "layer2", "layer3", "layer4", "avgpool", "flatten", "fc" })
+                        Item(c[name]);
+                    return true;
+                }
+                case "TorchSharp.Modules.ResNet+BasicBlock":
+                case "TorchSharp.Modules.ResNet+Bottleneck":
+                {
+                    // forward: relu1(bn1(conv1(x))) [→ relu2(bn2(conv2)) → bn3(conv3)] , then x.add_(identity).relu_()
+                    // with the ReLU applied functionally (no module for it).
+                    bool bottleneck = module.GetType().Name == "Bottleneck";
+                    string[] main = bottleneck
+                        ? ["conv1", "bn1", "relu1", "conv2", "bn2", "relu2", "conv3", "bn3"]
+                        : ["conv1", "bn1", "relu1", "conv2", "bn2"];
+                    if (!Has(Children(module), main) || !Block(module, main, FunctionalRelu))
+                        ToTail(module);
+                    return true;
+                }
+                case "TorchSharp.Modules.VGG":
+                case "TorchSharp.Modules.AlexNet":
+                case "TorchSharp.Modules.MobileNetV3":
+                {
+                    // forward: classifier(flatten(avgpool(features(x)), 1))
+                    var c = Children(module);
+                    if (!Has(c, "features", "avgpool", "classifier")) return false;
+                    Item(c["features"]);
+                    Item(c["avgpool"]);
+                    Function(x => x.flatten(1));
+                    Item(c["classifier"]);
+                    return true;
+                }
+                case "TorchSharp.Modules.MobileNetV2":
+                {
+                    // forward: classifier(flatten(adaptive_avg_pool2d(features(x), 1), 1))
+                    var c = Children(module);
+                    if (!Has(c, "features", "classifier")) return false;
+                    Item(c["features"]);
+                    Function(x => nn.functional.adaptive_avg_pool2d(x, [1, 1]));
+                    Function(x => x.flatten(1));
+                    Item(c["classifier"]);
+                    return true;
+                }
+                case "TorchSharp.Modules.MobileNetV2+InvertedResidual":
+                case "TorchSharp.Modules.MobileNetV3+InvertedResidual":
+                {
+                    // forward: use_res_connect ? x + body(x) : body(x), body a Sequential ("conv" in V2, "block" in V3).
+                    var c = Children(module);
+                    string body = c.ContainsKey("conv") ? "conv" : "block";
+                    var residual = module.GetType().GetField("use_res_connect",
+                        System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Public);
+                    if (!c.ContainsKey(body) || residual?.GetValue(module) is not bool useResidual || !Residual(c[body], useResidual))
+                        ToTail(module);
+                    return true;
+                }
+                default:
+                    return false;
+            }
+        }
+
+        private GraphNode FunctionalRelu(int input, int id) => new()
+        {
+            Id = id, Kind = NodeKind.Pointwise, Name = "relu (functional)", Inputs = [input], Function = x => x.relu(),
+        };
+
+        private static bool Has(Dictionary<string, nn.Module> children, params string[] names) => names.All(children.ContainsKey);
+
+        /// <summary>Known leaf modules, through nested Sequentials, appended after node <paramref name="x"/>.</summary>
+        private bool Chain(nn.Module m, ref int x)
+        {
+            if (m is Sequential seq)
+            {
+                foreach (var (_, child) in seq.named_children())
+                    if (!Chain(child, ref x)) return false;
+                return true;
+            }
+            if (Single(m, x) is not { } n) return false;
+            x = Add(n);
+            return true;
+        }
+
+        /// <summary><paramref name="body"/>, plus the block's input when <paramref name="residual"/>, as one unit.</summary>
+        private bool Residual(nn.Module body, bool residual)
+        {
+            int start = Current, count = Nodes.Count, x = start;
+            if (!Chain(body, ref x)) return Rollback(count);
+            if (residual)
+            {
+                if (x == start) return Rollback(count);
+                x = Add(new GraphNode { Id = Nodes.Count, Kind = NodeKind.Add, Name = "add", Inputs = [x, start] });
+            }
+            Current = x;
+            return true;
         }
 
         private void Function(Func<Tensor, Tensor> f)
         {
+            FirstTail ??= "a functional step of the model's forward (pooling or flattening)";
             Tail.Add(f); // a function of the whole tensor (flatten) always ends the graph
         }
 
-        private bool Block(nn.Module block)
+        /// <summary>
+        /// A residual block: the <paramref name="main"/> children in order, the identity or the <c>downsample</c>
+        /// child, their sum and the final activation <paramref name="last"/> (reading the sum node, given the next id).
+        /// </summary>
+        private bool Block(nn.Module block, string[] main, Func<int, int, GraphNode?> last)
         {
             var c = Children(block);
-            bool bottleneck = block is ExplainableBottleneck;
-            string[] main = bottleneck
-                ? ["conv1", "bn1", "relu1", "conv2", "bn2", "relu2", "conv3", "bn3"]
-                : ["conv1", "bn1", "relu1", "conv2", "bn2"];
             int start = Current, count = Nodes.Count;
             int x = start;
             foreach (var name in main)
             {
-                if (Single(c[name], x) is not { } n) return Rollback(count);
+                if (!c.TryGetValue(name, out var child) || Single(child, x) is not { } n) return Rollback(count);
                 x = Add(n);
             }
             int identity = start;
@@ -289,8 +469,8 @@ internal sealed class ConvGraph
                 }
             }
             int sum = Add(new GraphNode { Id = Nodes.Count, Kind = NodeKind.Add, Name = "add", Inputs = [x, identity] });
-            if (Single(c[bottleneck ? "relu3" : "relu2"], sum) is not { } last) return Rollback(count);
-            Current = Add(last);
+            if (last(sum, Nodes.Count) is not { } activation) return Rollback(count);
+            Current = Add(activation);
             return true;
         }
 
@@ -375,6 +555,7 @@ internal sealed class ConvGraph
         {
             if (m is nn.Module<Tensor, Tensor> unary) return x => unary.call(x);
             Failed = true;
+            FirstTail ??= Describe(m);
             return x => x;
         }
     }

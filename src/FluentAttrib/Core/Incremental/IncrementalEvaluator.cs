@@ -82,19 +82,54 @@ internal sealed class IncrementalEvaluator : IDisposable
     /// against the model on the unperturbed batch and returns null if they differ.
     /// </summary>
     public static IncrementalEvaluator? TryCreate(AttributionContext ctx, Region[] regions, double? fieldCap, int? requestedPerPass,
-        double minimumGain = MinimumGain)
+        double minimumGain = MinimumGain) => TryCreate(ctx, regions, fieldCap, requestedPerPass, out _, minimumGain);
+
+    /// <summary>
+    /// As <see cref="TryCreate(AttributionContext, Region[], double?, int?, double)"/>, with a note for the attribution's
+    /// description: how much work the incremental path saves, or why it was not taken (<c>not incremental: …</c>).
+    /// </summary>
+    public static IncrementalEvaluator? TryCreate(AttributionContext ctx, Region[] regions, double? fieldCap, int? requestedPerPass,
+        out string note, double minimumGain = MinimumGain)
     {
-        if (ctx.Forward.Module is not nn.Module<Tensor, Tensor> model || ctx.Forward.Arity is not null) return null;
-        if (ctx.Inputs.Length != 1 || ctx.AdditionalArgs.Length != 0) return null;
+        const string prefix = "not incremental: ";
+        if (ctx.Forward.Module is not nn.Module<Tensor, Tensor> model || ctx.Forward.Arity is not null)
+        {
+            note = prefix + "the model is not a single-tensor module (a function or a multi-input model)";
+            return null;
+        }
+        if (ctx.Inputs.Length != 1 || ctx.AdditionalArgs.Length != 0)
+        {
+            note = prefix + "the model takes more than one input";
+            return null;
+        }
         var input = ctx.Inputs[0];
-        if (input.dim() != 4 || !input.is_floating_point()) return null;
-        var graph = ConvGraph.Analyze(model);
-        if (graph is null || !graph.InferShapes(input.shape[1..])) return null;
+        if (input.dim() != 4 || !input.is_floating_point())
+        {
+            note = prefix + "the input is not a floating-point (B, C, H, W) batch";
+            return null;
+        }
+        var graph = ConvGraph.Analyze(model, out var reason);
+        if (graph is null)
+        {
+            note = prefix + reason;
+            return null;
+        }
+        if (!graph.InferShapes(input.shape[1..]))
+        {
+            note = prefix + $"the analysed layers do not fit an input of shape ({string.Join(", ", input.shape)})";
+            return null;
+        }
 
         int perPass = requestedPerPass ?? ChoosePerPass(graph, regions, fieldCap, input, ctx.MemoryBudgetBytes ?? BatchPlanner.DefaultBudgetBytes());
         var (order, passes) = Schedule(graph, regions, fieldCap, perPass);
         var cost = Cost(graph, regions, fieldCap, order, passes);
-        if (cost.Full < minimumGain * cost.Planned) return null;
+        string until = graph.TailConvolution is null ? "" : $"; analysed up to {graph.TailConvolution}, which runs in full";
+        if (cost.Full < minimumGain * cost.Planned)
+        {
+            note = prefix + $"it would save only {cost.Full / Math.Max(1, cost.Planned):F2}× of the convolution work (at least {minimumGain:G3}× is needed{until}); " +
+                   "large perturbations or small inputs leave little to skip";
+            return null;
+        }
 
         var evaluator = new IncrementalEvaluator(graph, regions, fieldCap, input, perPass, order, passes);
         using var scope = NewDisposeScope();
@@ -105,8 +140,11 @@ internal sealed class IncrementalEvaluator : IDisposable
             || !reference.allclose(mine, rtol: 1e-3, atol: 1e-4 * Math.Max(1.0, reference.abs().max().to(ScalarType.Float64).item<double>())))
         {
             evaluator.Dispose();
+            note = prefix + $"the model's output on the clean input differs from what its structure describes ({model.GetType().Name}: " +
+                   "a hook or a forward that does more than its modules)";
             return null; // the model does not compute what its structure says (e.g. a hook changes an output)
         }
+        note = $"incremental ({cost.Full / Math.Max(1, cost.Planned):F1}× fewer convolution multiply-adds{until})";
         return evaluator;
     }
 

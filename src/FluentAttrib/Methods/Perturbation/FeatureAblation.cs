@@ -59,8 +59,9 @@ public sealed record FeatureAblation : AttributionMethod,
             return inputs.Select((x, i) => PerturbationEngine.Replace(x, baselines[i].unsqueeze(0), groups.Where(features, i), k)).ToArray();
         }
 
+        string? note = null; // how the incremental path went, for the attribution's description
         using var incremental = v.Incremental && inputs.Length == 1 && inputs[0].dim() == 4
-            ? IncrementalEvaluator.TryCreate(context, Regions(groups, inputs[0]), null, v.PerturbationsPerPass, MinimumIncrementalGain)
+            ? IncrementalEvaluator.TryCreate(context, Regions(groups, inputs[0]), null, v.PerturbationsPerPass, out note, MinimumIncrementalGain)
             : null;
         Tensor outputs;
         if (incremental is not null)
@@ -76,7 +77,7 @@ public sealed record FeatureAblation : AttributionMethod,
 
         var differences = outputs[0].unsqueeze(0) - outputs[1..];
         var values = groups.Scatter(differences).Select(v => v.MoveToOuterDisposeScope()).ToArray();
-        return Result(context, values);
+        return new Attribution(values, null, note is null ? Describe() : $"{Describe()} — {note}", context.Target);
     }
 
     /// <summary>

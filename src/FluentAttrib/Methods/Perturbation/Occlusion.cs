@@ -164,8 +164,9 @@ public sealed record Occlusion : AttributionMethod,
             return batch;
         }
 
+        string? note = null; // how the incremental path went, for the attribution's description
         using var incremental = Values.Incremental && inputs.Length == 1 && inputs[0].dim() == 4
-            ? IncrementalEvaluator.TryCreate(context, Regions(geometry[0], windows[0]), Values.ApproximateProjectiveField, Values.PerturbationsPerPass, MinimumIncrementalGain)
+            ? IncrementalEvaluator.TryCreate(context, Regions(geometry[0], windows[0]), Values.ApproximateProjectiveField, Values.PerturbationsPerPass, out note, MinimumIncrementalGain)
             : null;
         Tensor outputs;
         Tensor? delta = null;
@@ -189,7 +190,7 @@ public sealed record Occlusion : AttributionMethod,
             var perWindow = differences.narrow(0, offsets[i], windows[i].Total);
             values[i] = windows[i].AverageOverCover(perWindow).to(outputs.dtype, inputs[i].device).MoveToOuterDisposeScope();
         }
-        return Result(context, values, delta);
+        return new Attribution(values, delta, note is null ? Describe() : $"{Describe()} — {note}", context.Target);
     }
 
     /// <summary>The changed H × W rectangle of every perturbation of a single 4-D input (perturbation 0: none).</summary>
