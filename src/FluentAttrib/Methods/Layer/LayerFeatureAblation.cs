@@ -34,14 +34,7 @@ public sealed record LayerFeatureAblation : LayerAttributionMethod,
         var v = Values;
         var masks = LayerMasks.Check(v.Mask, Name);
         using var scope = NewDisposeScope();
-        Tensor[] values;
-        Tensor initial;
-        using (no_grad())
-        {
-            var (layerValues, output) = LayerProbe.Evaluate(run, run.Inputs, context.Layers, context.ToInput);
-            values = layerValues;
-            initial = TargetSelector.Select(output, run.Target);
-        }
+        var (values, initial) = LayerPerturbation.Evaluate(context);
         var expanded = LayerMasks.Expand(masks, values);
         v.Baseline.Validate(values, "layerBaselines");
         var baseline = v.Baseline.Materialize(0, values[0]);
