@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using FluentAttrib.Core.Layers;
+using FluentAttrib.Core.Perturbation;
 using static TorchSharp.torch;
 
 namespace FluentAttrib;
@@ -223,7 +224,7 @@ public static class MethodSettingExtensions
     public static Occlusion Window(this Occlusion method, params long[] window)
     {
         ArgumentNullException.ThrowIfNull(method);
-        return method.WithWindows([Occlusion.CheckShape(window, nameof(window), "window")], nameof(window));
+        return method.WithWindows([WindowShapes.Check(window, nameof(window), "window")], nameof(window));
     }
 
     /// <summary>Replaces the windows by <paramref name="windows"/>, one shape per input in input order.</summary>
@@ -238,7 +239,7 @@ public static class MethodSettingExtensions
         for (int i = 0; i < windows.Length; i++)
         {
             if (windows[i] is null) throw new ArgumentNullException(nameof(windows), $"Window {i} is null.");
-            list.Add(Occlusion.CheckShape(windows[i], nameof(windows), $"window {i}"));
+            list.Add(WindowShapes.Check(windows[i], nameof(windows), $"window {i}"));
         }
         return method.WithWindows(list.MoveToImmutable(), nameof(windows));
     }

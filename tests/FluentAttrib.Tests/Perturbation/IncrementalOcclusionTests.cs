@@ -1,5 +1,6 @@
 using FluentAttrib.Core;
 using FluentAttrib.Core.Incremental;
+using FluentAttrib.Core.Perturbation;
 using FluentAttrib.Models;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -142,7 +143,7 @@ public class IncrementalOcclusionTests
             {
                 var geometry = (new[] { channels, height, width }, new[] { wc, wh, ww }, new[] { 1L, sh, sw });
                 var windows = new FluentAttrib.Core.Perturbation.SlidingWindows(geometry.Item1, geometry.Item2, geometry.Item3, x.device);
-                using var evaluator = IncrementalEvaluator.TryCreate(Context(model, x, target), Occlusion.Regions(geometry, windows), null, null, minimumGain: 0);
+                using var evaluator = IncrementalEvaluator.TryCreate(Context(model, x, target), PerturbationRegions.Windows(geometry, windows), null, null, minimumGain: 0);
                 Assert.True(evaluator is not null, what + ": the incremental path does not apply");
             }
             using var plain = Explain(model).For(target).With(occlusion.Incremental(false)).Attribute(x);
@@ -258,7 +259,7 @@ public class IncrementalOcclusionTests
         using (var scope = NewDisposeScope())
         {
             var windows = new FluentAttrib.Core.Perturbation.SlidingWindows([1, 8, 8], [1, 2, 2], [1, 2, 2], x.device);
-            Assert.Null(IncrementalEvaluator.TryCreate(Context(model, x, 0), Occlusion.Regions(([1, 8, 8], [1, 2, 2], [1, 2, 2]), windows), null, null, minimumGain: 0));
+            Assert.Null(IncrementalEvaluator.TryCreate(Context(model, x, 0), PerturbationRegions.Windows(([1, 8, 8], [1, 2, 2], [1, 2, 2]), windows), null, null, minimumGain: 0));
         }
         var occlusion = Occlusion.Window(1, 2, 2).Stride(1, 2, 2);
         using var plain = Explain(model).For(0).With(occlusion.Incremental(false)).Attribute(x);
@@ -375,10 +376,10 @@ public class IncrementalOcclusionTests
         var mask = tensor(new long[] { 0, 0, 1, 1, 1, 0, 0, 1, 1, 1, 2, 2, 2, 1, 1, 2, 2, 2, 2, 2 }).reshape(1, 1, 4, 5);
         using var scope = NewDisposeScope();
         var groups = FluentAttrib.Core.Perturbation.FeatureGroups.Of(FeatureMask.PerInput(mask), [x]);
-        var regions = FeatureAblation.Regions(groups, x);
+        var regions = PerturbationRegions.Features(groups, x);
         Assert.Equal(new[] { Region.Empty, new Region(0, 2, 0, 2), new Region(0, 3, 2, 5), new Region(2, 4, 0, 5) }, regions);
         // Without a mask every scalar is a feature: 1 × 1 rectangles, channel after channel.
-        var single = FeatureAblation.Regions(FluentAttrib.Core.Perturbation.FeatureGroups.Of(null, [x]), x);
+        var single = PerturbationRegions.Features(FluentAttrib.Core.Perturbation.FeatureGroups.Of(null, [x]), x);
         Assert.Equal(1 + 3 * 4 * 5, single.Length);
         Assert.Equal(new Region(1, 2, 3, 4), single[1 + 20 + 8]);
     }

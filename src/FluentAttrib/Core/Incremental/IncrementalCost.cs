@@ -19,7 +19,7 @@ internal static class IncrementalCost
         var graph = ConvGraph.Analyze(model);
         if (graph is null || !graph.InferShapes(inputShape[1..])) return null;
         var windows = new SlidingWindows(inputShape[1..], window, stride, CPU);
-        var regions = Occlusion.Regions((inputShape[1..], window, stride), windows)[1..];
+        var regions = PerturbationRegions.Windows((inputShape[1..], window, stride), windows)[1..];
         int k = perPass ?? IncrementalEvaluator.ChoosePerPass(graph, regions, cap, inputShape[0], 4, BatchPlanner.DefaultBudgetBytes());
         var (full, exact, planned) = IncrementalEvaluator.Cost(graph, regions, cap, k);
         return (full, exact, planned, k, windows.Total);

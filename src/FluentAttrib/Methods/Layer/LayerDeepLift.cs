@@ -37,32 +37,8 @@ public sealed record LayerDeepLift : LayerAttributionMethod,
         using var scope = NewDisposeScope();
         var v = Values;
         var baselines = v.Baseline.MaterializeAll(run.Inputs);
-        var (values, delta) = Compute(context, run.Inputs, baselines, DeepLiftEngine.Options.Of(v),
+        var (values, delta) = LayerDeepLiftComputation.Compute(context, run.Inputs, baselines, DeepLiftEngine.Options.Of(v),
             v.MultiplyByInputs, v.CustomAttribution, v.ReturnDelta, Name);
         return Result(context, [values.MoveToOuterDisposeScope()], delta?.MoveToOuterDisposeScope());
-    }
-
-    /// <summary>Layer DeepLift of <paramref name="inputs"/> against <paramref name="baselines"/> (same shapes) in <paramref name="context"/>'s run.</summary>
-    internal static (Tensor Values, Tensor? Delta) Compute(LayerContext context, Tensor[] inputs, Tensor[] baselines, DeepLiftEngine.Options options,
-        bool multiplyByInputs, DeepLiftAttributionFunction? custom, bool withDelta, string method)
-    {
-        var run = context.Run;
-        long batch = inputs[0].shape[0];
-        Tensor[] layerGrads, layerValues;
-        using (var session = DeepLiftEngine.Open(run, method, options, exclude: context.ToInput ? null : context.Layer.Module))
-        {
-            run.ThrowIfCancelled();
-            var combined = inputs.Select((x, i) => cat([x, baselines[i]], 0)).ToArray();
-            (layerGrads, layerValues, _) = session.Run(() =>
-                LayerProbe.Gradients(run, combined, context.Layers, context.ToInput, run.Target.Expand(2, interleave: false), expansion: 2));
-        }
-        run.Report(method, 1, 1);
-        int b = (int)batch;
-        var multipliers = layerGrads[0][..b];
-        var atInputs = layerValues[0][..b];
-        var atBaselines = layerValues[0][b..];
-        var values = DeepLiftEngine.Attributions([multipliers], [atInputs], [atBaselines], multiplyByInputs, custom, method)[0];
-        var delta = withDelta ? Convergence.Delta(run, [values], baselines, inputs, run.Target) : null;
-        return (values, delta);
     }
 }

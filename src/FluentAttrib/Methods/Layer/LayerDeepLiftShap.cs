@@ -30,14 +30,14 @@ public sealed record LayerDeepLiftShap : LayerAttributionMethod,
     /// </summary>
     /// <exception cref="ArgumentException">No tensor, a scalar tensor, fewer than 2 baselines, or inputs with different N.</exception>
     public static LayerDeepLiftShap BaselineDistribution(params Tensor[] distribution) =>
-        MethodSettingExtensions.BaselineDistribution(Empty, [.. DeepLiftShap.CheckDistribution(distribution, nameof(distribution))]);
+        MethodSettingExtensions.BaselineDistribution(Empty, [.. BaselineDistributions.Check(distribution, nameof(distribution))]);
 
     /// <summary>The method's settings, read back by name (<c>Settings.BaselineDistribution</c>, <c>Settings.Eps</c>, ...).</summary>
     public MethodSettings<LayerDeepLiftShap> Settings => new(Values);
 
 
     /// <inheritdoc />
-    public override string Describe() => DeepLiftShap.DescribeDistribution(Name, Values);
+    public override string Describe() => BaselineDistributions.Describe(Name, Values);
 
     internal override Attribution Attribute(LayerContext context)
     {
@@ -45,7 +45,7 @@ public sealed record LayerDeepLiftShap : LayerAttributionMethod,
         var v = Values;
         var pairs = BaselinePairs.Expand(context.Run, v.BaselineDistribution, Name);
         var expanded = new LayerContext { Run = pairs.Context, Layers = context.Layers, ToInput = context.ToInput };
-        var (attributions, delta) = LayerDeepLift.Compute(expanded, pairs.Inputs, pairs.Baselines, DeepLiftEngine.Options.Of(v),
+        var (attributions, delta) = LayerDeepLiftComputation.Compute(expanded, pairs.Inputs, pairs.Baselines, DeepLiftEngine.Options.Of(v),
             v.MultiplyByInputs, v.CustomAttribution, v.ReturnDelta, Name);
         context.Run.Report(Name, 1, 1);
         var mean = pairs.Mean(attributions);

@@ -32,50 +32,12 @@ public sealed record LayerFeatureAblation : LayerAttributionMethod,
         var v = Values;
         var masks = LayerMasks.Check(v.Mask, Name);
         using var scope = NewDisposeScope();
-        Tensor[] values;
-        Tensor initial;
-        using (no_grad())
-        {
-            var (layerValues, output) = LayerProbe.Evaluate(run, run.Inputs, context.Layers, context.ToInput);
-            values = layerValues;
-            initial = TargetSelector.Select(output, run.Target);
-        }
+        var (values, initial) = LayerPerturbation.Evaluate(context);
         var expanded = LayerMasks.Expand(masks, values);
         v.Baseline.Validate(values, "layerBaselines");
         var baseline = v.Baseline.Materialize(0, values[0]);
         var result = LayerPerturbation.Run(context, values, expanded, initial, Perturbation.PerPass(run, v.PerturbationsPerPass),
             (_, x, mask) => where(mask, baseline, x), Name);
         return Result(context, [result.MoveToOuterDisposeScope()]);
-    }
-}
-
-/// <summary>The layer mask of a layer perturbation method: a single mask, checked before the run.</summary>
-internal static class LayerMasks
-{
-    public static FeatureMask? Check(FeatureMask? mask, string method)
-    {
-        if (mask is not null && mask.Masks.Length != 1)
-            throw new ArgumentException($"{method}: a layer has one value, so give a single layer mask (got {mask.Masks.Length}).", "mask");
-        return mask;
-    }
-
-    /// <summary>The mask broadcast to the layer's value, or one group per neuron.</summary>
-    public static Tensor[] Expand(FeatureMask? mask, Tensor[] values) =>
-        mask is { } m ? m.Expand(values, "layerMask") : Perturbation.DefaultMasks(values).Select((d, i) => d.expand(values[i].shape)).ToArray();
-}
-
-/// <summary>Runs the shared perturbation loop on a layer's value, injecting the perturbed value into the forward pass.</summary>
-internal static class LayerPerturbation
-{
-    public static Tensor Run(LayerContext context, Tensor[] values, Tensor[] masks, Tensor initial, int perPass,
-        Func<int, Tensor, Tensor, Tensor> perturb, string method)
-    {
-        var run = context.Run;
-        return Perturbation.Attribute(run, values, masks, initial, perPass, perturb, (perturbed, k) =>
-        {
-            using var _ = no_grad();
-            var output = LayerProbe.Inject(run, PathSteps.Tile(run.Inputs, k), context.Layers, context.ToInput, perturbed, k);
-            return TargetSelector.Select(output, run.Target.Expand(k, interleave: false));
-        }, method)[0];
     }
 }

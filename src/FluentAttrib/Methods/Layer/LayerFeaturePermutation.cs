@@ -36,14 +36,7 @@ public sealed record LayerFeaturePermutation : LayerAttributionMethod,
         if (run.BatchSize < 2)
             throw new ArgumentException("LayerFeaturePermutation permutes neurons across the batch: give at least 2 examples.", "inputs");
         using var scope = NewDisposeScope();
-        Tensor[] values;
-        Tensor initial;
-        using (no_grad())
-        {
-            var (layerValues, output) = LayerProbe.Evaluate(run, run.Inputs, context.Layers, context.ToInput);
-            values = layerValues;
-            initial = TargetSelector.Select(output, run.Target);
-        }
+        var (values, initial) = LayerPerturbation.Evaluate(context);
         var masks = LayerMasks.Expand(mask, values);
         using var generator = v.Seed is { } seed ? new Generator(unchecked((ulong)seed)) : null;
         var result = LayerPerturbation.Run(context, values, masks, initial, Perturbation.PerPass(run, v.PerturbationsPerPass),

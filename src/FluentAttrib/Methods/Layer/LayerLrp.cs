@@ -33,7 +33,7 @@ public sealed record LayerLrp : LayerAttributionMethod, ILrpRuleSetting, IDeltaS
     public override string Name => "LayerLRP";
 
     /// <inheritdoc />
-    public override string Describe() => Lrp.Describe(Name, Values);
+    public override string Describe() => LrpRuleSet.Describe(Name, Values);
 
     internal override Attribution Attribute(LayerContext context)
     {
@@ -42,7 +42,7 @@ public sealed record LayerLrp : LayerAttributionMethod, ILrpRuleSetting, IDeltaS
         var owner = CurrentDisposeScope;
         Tensor? relevance = null;
         Tensor output;
-        using (var session = Lrp.Open(run, Name, Values.LayerRules, Values.TypeRules))
+        using (var session = LrpRuleSet.Open(run, Name, Values.LayerRules, Values.TypeRules))
         {
             var layerModule = context.Layer.Module;
             var binding = session.Bindings.FirstOrDefault(b => ReferenceEquals(b.Module, layerModule));

@@ -1,4 +1,5 @@
 using FluentAttrib.Core.Layers;
+using FluentAttrib.Core.Rules;
 
 namespace FluentAttrib;
 

@@ -34,25 +34,7 @@ public sealed record NeuronDeepLift : NeuronAttributionMethod,
         using var scope = NewDisposeScope();
         var v = Values;
         var baselines = v.Baseline.MaterializeAll(run.Inputs);
-        var values = Compute(context, run.Inputs, baselines, DeepLiftEngine.Options.Of(v), v.MultiplyByInputs, v.CustomAttribution, Name);
+        var values = NeuronDeepLiftComputation.Compute(context, run.Inputs, baselines, DeepLiftEngine.Options.Of(v), v.MultiplyByInputs, v.CustomAttribution, Name);
         return Result(context, values.Select(t => t.MoveToOuterDisposeScope()).ToArray());
-    }
-
-    /// <summary>Neuron DeepLift of <paramref name="inputs"/> against <paramref name="baselines"/> in <paramref name="context"/>'s run.</summary>
-    internal static Tensor[] Compute(NeuronContext context, Tensor[] inputs, Tensor[] baselines, DeepLiftEngine.Options options,
-        bool multiplyByInputs, DeepLiftAttributionFunction? custom, string method)
-    {
-        var run = context.Run;
-        int batch = (int)inputs[0].shape[0];
-        Tensor[] grads;
-        using (var session = DeepLiftEngine.Open(run, method, options))
-        {
-            run.ThrowIfCancelled();
-            var combined = inputs.Select((x, i) => cat([x, baselines[i]], 0)).ToArray();
-            grads = session.Run(() => LayerProbe.NeuronGradients(run, combined, context.Layer, context.ToInput, context.Selector, expansion: 2));
-        }
-        run.Report(method, 1, 1);
-        var multipliers = grads.Select(g => g[..batch]).ToArray();
-        return DeepLiftEngine.Attributions(multipliers, inputs, baselines, multiplyByInputs, custom, method);
     }
 }

@@ -28,14 +28,14 @@ public sealed record NeuronDeepLiftShap : NeuronAttributionMethod,
     /// </summary>
     /// <exception cref="ArgumentException">No tensor, a scalar tensor, fewer than 2 baselines, or inputs with different N.</exception>
     public static NeuronDeepLiftShap BaselineDistribution(params Tensor[] distribution) =>
-        MethodSettingExtensions.BaselineDistribution(Empty, [.. DeepLiftShap.CheckDistribution(distribution, nameof(distribution))]);
+        MethodSettingExtensions.BaselineDistribution(Empty, [.. BaselineDistributions.Check(distribution, nameof(distribution))]);
 
     /// <summary>The method's settings, read back by name (<c>Settings.BaselineDistribution</c>, <c>Settings.Eps</c>, ...).</summary>
     public MethodSettings<NeuronDeepLiftShap> Settings => new(Values);
 
 
     /// <inheritdoc />
-    public override string Describe() => DeepLiftShap.DescribeDistribution(Name, Values);
+    public override string Describe() => BaselineDistributions.Describe(Name, Values);
 
     internal override Attribution Attribute(NeuronContext context)
     {
@@ -43,7 +43,7 @@ public sealed record NeuronDeepLiftShap : NeuronAttributionMethod,
         var v = Values;
         var pairs = BaselinePairs.Expand(context.Run, v.BaselineDistribution, Name);
         var expanded = new NeuronContext { Run = pairs.Context, Layer = context.Layer, ToInput = context.ToInput, Selector = context.Selector };
-        var attributions = NeuronDeepLift.Compute(expanded, pairs.Inputs, pairs.Baselines, DeepLiftEngine.Options.Of(v),
+        var attributions = NeuronDeepLiftComputation.Compute(expanded, pairs.Inputs, pairs.Baselines, DeepLiftEngine.Options.Of(v),
             v.MultiplyByInputs, v.CustomAttribution, Name);
         context.Run.Report(Name, 1, 1);
         var values = attributions.Select(a => pairs.Mean(a).MoveToOuterDisposeScope()).ToArray();

@@ -21,20 +21,3 @@ public sealed record NeuronGuidedBackprop : NeuronAttributionMethod
 
     internal override Attribution Attribute(NeuronContext context) => ModifiedReluNeuron.Attribute(context, Name, useGradOutput: false, Result);
 }
-
-internal static class ModifiedReluNeuron
-{
-    public static Attribution Attribute(NeuronContext context, string method, bool useGradOutput, Func<NeuronContext, Tensor[], Tensor?, Attribution> result)
-    {
-        var run = context.Run;
-        using var scope = NewDisposeScope();
-        Tensor[] grads;
-        using (var session = ModifiedReluRule.Open(run, method, useGradOutput))
-        {
-            run.ThrowIfCancelled();
-            grads = session.Run(() => LayerProbe.NeuronGradients(run, run.Inputs, context.Layer, context.ToInput, context.Selector));
-        }
-        run.Report(method, 1, 1);
-        return result(context, grads.Select(g => g.MoveToOuterDisposeScope()).ToArray(), null);
-    }
-}

@@ -61,7 +61,7 @@ public sealed record FeatureAblation : AttributionMethod,
 
         string? note = null; // how the incremental path went, for the attribution's description
         using var incremental = v.Incremental && inputs.Length == 1 && inputs[0].dim() == 4
-            ? IncrementalEvaluator.TryCreate(context, Regions(groups, inputs[0]), null, v.PerturbationsPerPass, out note, MinimumIncrementalGain)
+            ? IncrementalEvaluator.TryCreate(context, PerturbationRegions.Features(groups, inputs[0]), null, v.PerturbationsPerPass, out note, MinimumIncrementalGain)
             : null;
         Tensor outputs;
         if (incremental is not null)
@@ -78,38 +78,5 @@ public sealed record FeatureAblation : AttributionMethod,
         var differences = outputs[0].unsqueeze(0) - outputs[1..];
         var values = groups.Scatter(differences).Select(v => v.MoveToOuterDisposeScope()).ToArray();
         return new Attribution(values, null, note is null ? Describe() : $"{Describe()} — {note}", context.Target);
-    }
-
-    /// <summary>
-    /// The bounding H × W rectangle of every feature of a single 4-D input (over the batch and the channels), as
-    /// perturbations 1 … Count; perturbation 0 (the batch itself) changes nothing.
-    /// </summary>
-    internal static Region[] Regions(FeatureGroups groups, Tensor input)
-    {
-        var pos = groups.Positions[0];
-        long height = input.shape[2], width = input.shape[3];
-        long[] shape = pos.shape;
-        var ids = pos.to(ScalarType.Int64).cpu().contiguous().data<long>().ToArray();
-        int count = groups.Count;
-        var y0 = Enumerable.Repeat(long.MaxValue, count).ToArray();
-        var y1 = new long[count];
-        var x0 = Enumerable.Repeat(long.MaxValue, count).ToArray();
-        var x1 = new long[count];
-        long h = shape[2], w = shape[3];
-        for (long e = 0; e < ids.Length; e++)
-        {
-            long f = ids[e], y = e / w % h, x = e % w;
-            long top = h == 1 ? 0 : y, bottom = h == 1 ? height : y + 1;
-            long left = w == 1 ? 0 : x, right = w == 1 ? width : x + 1;
-            y0[f] = Math.Min(y0[f], top);
-            y1[f] = Math.Max(y1[f], bottom);
-            x0[f] = Math.Min(x0[f], left);
-            x1[f] = Math.Max(x1[f], right);
-        }
-        var regions = new Region[count + 1];
-        regions[0] = Region.Empty;
-        for (int f = 0; f < count; f++)
-            regions[f + 1] = y1[f] > 0 ? new Region(y0[f], y1[f], x0[f], x1[f]) : Region.Empty;
-        return regions;
     }
 }

@@ -55,16 +55,6 @@ public sealed record Occlusion : AttributionMethod,
         return this with { Values = Values with { Windows = windows } };
     }
 
-    /// <summary>Checks one window or stride shape.</summary>
-    internal static ValueList<long> CheckShape(long[] values, string paramName, string what)
-    {
-        ArgumentNullException.ThrowIfNull(values, paramName);
-        if (values.Length == 0) throw new ArgumentException($"The {what} needs at least one dimension.", paramName);
-        foreach (long v in values)
-            if (v < 1) throw new ArgumentOutOfRangeException(paramName, v, $"Every extent of the {what} must be at least 1; got {Format([.. values])}.");
-        return [.. values];
-    }
-
     /// <summary>
     /// Approximate incremental evaluation (Krypton's projective-field threshold): in every layer the recomputed
     /// region is cut to at most <paramref name="fraction"/> of the feature map's side around its centre, and changes
@@ -88,7 +78,7 @@ public sealed record Occlusion : AttributionMethod,
     /// <exception cref="ArgumentOutOfRangeException">A value is less than 1.</exception>
     public Occlusion Stride(params long[] stride)
     {
-        var s = CheckShape(stride, nameof(stride), "stride");
+        var s = WindowShapes.Check(stride, nameof(stride), "stride");
         for (int i = 0; i < Values.Windows.Length; i++)
             CheckStrideRank(s, Values.Windows[i], nameof(stride), i);
         return this with { Values = Values with { Strides = [s] } };
@@ -107,7 +97,7 @@ public sealed record Occlusion : AttributionMethod,
         for (int i = 0; i < strides.Length; i++)
         {
             if (strides[i] is null) throw new ArgumentNullException(nameof(strides), $"Stride {i} is null.");
-            var s = CheckShape(strides[i], nameof(strides), $"stride {i}");
+            var s = WindowShapes.Check(strides[i], nameof(strides), $"stride {i}");
             CheckStrideRank(s, windows[i], nameof(strides), i);
             list.Add(s);
         }
@@ -117,7 +107,7 @@ public sealed record Occlusion : AttributionMethod,
 
     /// <inheritdoc />
     public override string Describe() =>
-        $"Occlusion(window {string.Join(" ", Values.Windows.Select(Format))}, stride {string.Join(" ", Values.Strides.Select(Format))}, baselines {Values.Baseline}" +
+        $"Occlusion(window {string.Join(" ", Values.Windows.Select(WindowShapes.Format))}, stride {string.Join(" ", Values.Strides.Select(WindowShapes.Format))}, baselines {Values.Baseline}" +
         (Values.ApproximateProjectiveField is { } cap ? $", approximate incremental (projective field ≤ {cap:G3})" : Values.Incremental ? "" : ", not incremental") + ")";
 
     internal override Attribution Attribute(AttributionContext context)
@@ -166,7 +156,7 @@ public sealed record Occlusion : AttributionMethod,
 
         string? note = null; // how the incremental path went, for the attribution's description
         using var incremental = Values.Incremental && inputs.Length == 1 && inputs[0].dim() == 4
-            ? IncrementalEvaluator.TryCreate(context, Regions(geometry[0], windows[0]), Values.ApproximateProjectiveField, Values.PerturbationsPerPass, out note, MinimumIncrementalGain)
+            ? IncrementalEvaluator.TryCreate(context, PerturbationRegions.Windows(geometry[0], windows[0]), Values.ApproximateProjectiveField, Values.PerturbationsPerPass, out note, MinimumIncrementalGain)
             : null;
         Tensor outputs;
         Tensor? delta = null;
@@ -193,21 +183,6 @@ public sealed record Occlusion : AttributionMethod,
         return new Attribution(values, delta, note is null ? Describe() : $"{Describe()} — {note}", context.Target);
     }
 
-    /// <summary>The changed H × W rectangle of every perturbation of a single 4-D input (perturbation 0: none).</summary>
-    internal static Region[] Regions((long[] Shape, long[] Window, long[] Stride) g, SlidingWindows windows)
-    {
-        var regions = new Region[windows.Total + 1];
-        regions[0] = Region.Empty;
-        long ch = windows.Counts[1], cw = windows.Counts[2];
-        for (int i = 0; i < windows.Total; i++)
-        {
-            long kx = i % cw, ky = i / cw % ch;
-            long y0 = ky * g.Stride[1], x0 = kx * g.Stride[2];
-            regions[i + 1] = new Region(y0, Math.Min(y0 + g.Window[1], g.Shape[1]), x0, Math.Min(x0 + g.Window[2], g.Shape[2]));
-        }
-        return regions;
-    }
-
     private (long[] Shape, long[] Window, long[] Stride) Check(int i, Tensor input)
     {
         long[] shape = input.shape[1..];
@@ -215,23 +190,23 @@ public sealed record Occlusion : AttributionMethod,
         string which = Values.Windows.Length == 1 ? "The window" : $"Window {i}";
         if (window.Length != shape.Length)
             throw new ArgumentException(
-                $"{which} {Format(Values.Windows[i])} has {window.Length} dimension(s) but input {i} of shape {Shapes.Format(input.shape)} has {shape.Length} besides the batch dimension; give one extent per non-batch dimension.",
+                $"{which} {WindowShapes.Format(Values.Windows[i])} has {window.Length} dimension(s) but input {i} of shape {Shapes.Format(input.shape)} has {shape.Length} besides the batch dimension; give one extent per non-batch dimension.",
                 "window");
         var strideEntry = Values.Strides.Length == 1 ? Values.Strides[0] : Values.Strides[i];
         long[] stride = strideEntry.Length == 1 ? [.. Enumerable.Repeat(strideEntry[0], shape.Length)] : [.. strideEntry];
         if (stride.Length != shape.Length)
             throw new ArgumentException(
-                $"The stride {Format(strideEntry)} of input {i} has {stride.Length} values but input {i} of shape {Shapes.Format(input.shape)} has {shape.Length} non-batch dimensions.",
+                $"The stride {WindowShapes.Format(strideEntry)} of input {i} has {stride.Length} values but input {i} of shape {Shapes.Format(input.shape)} has {shape.Length} non-batch dimensions.",
                 "stride");
         for (int d = 0; d < shape.Length; d++)
         {
             if (window[d] > shape[d])
                 throw new ArgumentException(
-                    $"{which} {Format(Values.Windows[i])} exceeds input {i} of shape {Shapes.Format(input.shape)} in dimension {d + 1}.",
+                    $"{which} {WindowShapes.Format(Values.Windows[i])} exceeds input {i} of shape {Shapes.Format(input.shape)} in dimension {d + 1}.",
                     "window");
             if (window[d] < shape[d] && stride[d] > window[d])
                 throw new ArgumentException(
-                    $"The stride {Format(strideEntry)} of input {i} is larger than its window {Format(Values.Windows[i])} in dimension {d + 1}: elements would be skipped (input shape {Shapes.Format(input.shape)}).",
+                    $"The stride {WindowShapes.Format(strideEntry)} of input {i} is larger than its window {WindowShapes.Format(Values.Windows[i])} in dimension {d + 1}: elements would be skipped (input shape {Shapes.Format(input.shape)}).",
                     "stride");
         }
         return (shape, window, stride);
@@ -241,9 +216,7 @@ public sealed record Occlusion : AttributionMethod,
     {
         if (stride.Length != 1 && stride.Length != window.Length)
             throw new ArgumentException(
-                $"The stride {Format(stride)} has {stride.Length} values but the window {Format(window)} of input {input} has {window.Length} dimensions; give one value or one per dimension.",
+                $"The stride {WindowShapes.Format(stride)} has {stride.Length} values but the window {WindowShapes.Format(window)} of input {input} has {window.Length} dimensions; give one value or one per dimension.",
                 paramName);
     }
-
-    private static string Format(ValueList<long> shape) => "(" + string.Join(", ", shape) + ")";
 }

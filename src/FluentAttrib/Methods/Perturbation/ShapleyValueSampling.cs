@@ -71,7 +71,7 @@ public sealed record ShapleyValueSampling : AttributionMethod,
         var gains = (path - previous).to(ScalarType.Float64);                          // gain of step t of sample s
         var perFeature = gains.gather(1, rank.unsqueeze(2).expand(samples, n, batch)); // gain of feature f of sample s
         var phi = perFeature.mean(new long[] { 0 }).to(outputs.dtype);
-        var values = ShapleyValues.CaptumShape(context, groups.Scatter(phi), outputShape).Select(v => v.MoveToOuterDisposeScope()).ToArray();
+        var values = ShapleyShapes.CaptumShape(context, groups.Scatter(phi), outputShape).Select(v => v.MoveToOuterDisposeScope()).ToArray();
         return Result(context, values);
     }
 }

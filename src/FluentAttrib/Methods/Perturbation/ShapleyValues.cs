@@ -76,17 +76,7 @@ public sealed record ShapleyValues : AttributionMethod,
         }, out var outputShape);
 
         var phi = combination.matmul(outputs.to(ScalarType.Float64, device)).to(outputs.dtype);
-        var values = CaptumShape(context, groups.Scatter(phi), outputShape).Select(v => v.MoveToOuterDisposeScope()).ToArray();
+        var values = ShapleyShapes.CaptumShape(context, groups.Scatter(phi), outputShape).Select(v => v.MoveToOuterDisposeScope()).ToArray();
         return Result(context, values);
-    }
-
-    /// <summary>
-    /// Captum's shape for Shapley attributions without a target: (B, *output dims, *input dims), e.g. (B, 1, F) for
-    /// a model that returns (B, 1).
-    /// </summary>
-    internal static Tensor[] CaptumShape(AttributionContext context, Tensor[] values, long[] outputShape)
-    {
-        if (!context.Target.IsNone || outputShape.Length == 0) return values;
-        return values.Select((v, i) => v.reshape([v.shape[0], .. outputShape, .. v.shape[1..]])).ToArray();
     }
 }

@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using FluentAttrib.Core;
 using FluentAttrib.Core.Rules;
 using static TorchSharp.torch;
@@ -31,60 +30,14 @@ public sealed record DeepLiftShap : AttributionMethod,
     /// </summary>
     /// <exception cref="ArgumentException">No tensor, a scalar tensor, fewer than 2 baselines, or inputs with different N.</exception>
     public static DeepLiftShap BaselineDistribution(params Tensor[] distribution) =>
-        MethodSettingExtensions.BaselineDistribution(Empty, [.. CheckDistribution(distribution, nameof(distribution))]);
+        MethodSettingExtensions.BaselineDistribution(Empty, [.. BaselineDistributions.Check(distribution, nameof(distribution))]);
 
     /// <summary>The method's settings, read back by name (<c>Settings.BaselineDistribution</c>, <c>Settings.Eps</c>, ...).</summary>
     public MethodSettings<DeepLiftShap> Settings => new(Values);
 
 
     /// <inheritdoc />
-    public override string Describe() => DescribeDistribution(Name, Values);
-
-    /// <summary>The name, the size of the distribution, and whether only multipliers are returned.</summary>
-    internal static string DescribeDistribution(string name, SettingValues values) =>
-        $"{name}({(values.BaselineDistribution.Length == 0 ? "no baseline distribution" : $"{values.BaselineDistribution[0].shape[0]} baselines")}" +
-        $"{(values.MultiplyByInputs ? "" : ", multipliers only")})";
-
-    internal static ImmutableArray<Tensor> CheckDistribution(Tensor[] distribution, string paramName, int minimum = 2)
-    {
-        ArgumentNullException.ThrowIfNull(distribution, paramName);
-        if (distribution.Length == 0) throw new ArgumentException("Give one baseline distribution tensor per input.", paramName);
-        for (int i = 0; i < distribution.Length; i++)
-        {
-            var d = distribution[i] ?? throw new ArgumentNullException(paramName, $"Baseline distribution {i} is null.");
-            if (d.dim() == 0)
-                throw new ArgumentException($"Baseline distribution {i} is a scalar; it needs the baselines along dimension 0.", paramName);
-            if (d.shape[0] < minimum)
-                throw new ArgumentException(
-                    minimum == 2
-                        ? $"Baseline distribution {i} holds {d.shape[0]} baseline; DeepLiftShap needs at least 2 (use DeepLift for a single baseline)."
-                        : $"Baseline distribution {i} holds no baseline.",
-                    paramName);
-            if (d.shape[0] != distribution[0].shape[0])
-                throw new ArgumentException(
-                    $"Baseline distribution {i} holds {d.shape[0]} baselines but distribution 0 holds {distribution[0].shape[0]}; every input needs the same number.",
-                    paramName);
-        }
-        return [.. distribution];
-    }
-
-    /// <summary>Checks the distribution against the inputs and returns it in the inputs' dtype and device.</summary>
-    internal static Tensor[] FitDistribution(ImmutableArray<Tensor> distribution, IReadOnlyList<Tensor> inputs, string method)
-    {
-        if (distribution.Length != inputs.Count)
-            throw new ArgumentException($"{method} got {distribution.Length} baseline distributions for {inputs.Count} inputs; give one per input.", "baselines");
-        var result = new Tensor[inputs.Count];
-        for (int i = 0; i < inputs.Count; i++)
-        {
-            var d = distribution[i];
-            if (!d.shape.AsSpan(1).SequenceEqual(inputs[i].shape.AsSpan(1)))
-                throw new ArgumentException(
-                    $"Baseline distribution {i} has shape {Shapes.Format(d.shape)}; its examples must have the shape of input {i}'s examples, {Shapes.Format(inputs[i].shape.AsSpan(1))}.",
-                    "baselines");
-            result[i] = d.to(inputs[i].dtype, inputs[i].device);
-        }
-        return result;
-    }
+    public override string Describe() => BaselineDistributions.Describe(Name, Values);
 
     internal override Attribution Attribute(AttributionContext context)
     {
@@ -105,31 +58,4 @@ public sealed record DeepLiftShap : AttributionMethod,
             : null;
         return Result(context, values, delta);
     }
-}
-
-/// <summary>
-/// Every example paired with every baseline of a distribution, example-major (Captum's <c>repeat_interleave</c> of
-/// the inputs and <c>repeat</c> of the baselines), with the context (targets, additional arguments) expanded to match.
-/// Shared by DeepLiftShap and its layer and neuron forms.
-/// </summary>
-internal sealed record BaselinePairs(Tensor[] Inputs, Tensor[] Baselines, AttributionContext Context, long Batch, int Count)
-{
-    public static BaselinePairs Expand(AttributionContext context, ImmutableArray<Tensor> distribution, string method)
-    {
-        if (distribution.IsDefaultOrEmpty)
-            throw new ArgumentException($"{method} needs a baseline distribution: create it with {method}.BaselineDistribution(...).", "baselines");
-        // The instance setter checks only that each tensor has examples; the pairing needs N ≥ 2, the same for every input.
-        DeepLiftShap.CheckDistribution([.. distribution], "baselines");
-        long batch = context.BatchSize;
-        var fitted = DeepLiftShap.FitDistribution(distribution, context.Inputs, method);
-        int n = (int)fitted[0].shape[0];
-        var inputs = context.Inputs.Select(x => x.repeat_interleave(n, dim: 0)).ToArray();
-        var baselines = fitted.Select(d => d.repeat([batch, .. Enumerable.Repeat(1L, (int)d.dim() - 1)])).ToArray();
-        var expanded = context.With(inputs, context.Target.Expand(n, interleave: true),
-            DeepLiftEngine.RepeatInterleave(context.AdditionalArgs, batch, n));
-        return new(inputs, baselines, expanded, batch, n);
-    }
-
-    /// <summary>The mean over each example's baselines of a (batch · count, ...) tensor.</summary>
-    public Tensor Mean(Tensor perPair) => perPair.reshape([Batch, Count, .. perPair.shape.AsSpan(1)]).mean([1L]);
 }
