@@ -180,7 +180,7 @@ public class TorchVisionIncrementalTests
         var x = Data(39, ScalarType.Float32, 1, 3, 64, 64);
         var occlusion = Occlusion.Window(3, 16, 16).Stride(3, 16, 16);
         model.train();
-        using (var training = Explain(model).For(1).With(occlusion).Attribute(x))
+        using (var training = Explain(model).For(1).With(occlusion).WithTrainingMode().Attribute(x))
             Assert.Contains("not incremental: the model (or one of its modules) is in training mode", training.Method);
         model.eval();
         // A window as large as the image leaves nothing to skip.
