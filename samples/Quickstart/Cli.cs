@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Reflection;
 using FluentAttrib;
-using FluentAttrib.Models.Onnx;
+using FluentAttrib.Pretrained.Onnx;
 
 namespace Quickstart;
 

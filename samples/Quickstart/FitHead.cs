@@ -1,5 +1,6 @@
 using System.Diagnostics;
-using FluentAttrib.Models;
+using FluentAttrib.Architectures;
+using FluentAttrib.Pretrained;
 using SkiaSharp;
 using TorchSharp;
 using static TorchSharp.torch;

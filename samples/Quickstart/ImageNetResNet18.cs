@@ -1,5 +1,5 @@
 using System.Collections;
-using FluentAttrib.Models;
+using FluentAttrib.Architectures;
 using TorchSharp;
 using TorchSharp.PyBridge;
 using static TorchSharp.torch;

@@ -1,4 +1,5 @@
-using FluentAttrib.Models;
+using FluentAttrib.Architectures;
+using FluentAttrib.Pretrained;
 using TorchSharp;
 using static TorchSharp.torch;
 

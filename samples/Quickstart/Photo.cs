@@ -5,7 +5,7 @@ namespace Quickstart;
 
 /// <summary>
 /// A photo prepared for the pretrained ResNet: the picture the network sees (224 px high, 224–448 px wide) and its
-/// planar RGB tensor in 0–255, which <see cref="FluentAttrib.Models.ResNetPreprocess"/> turns into the network input.
+/// planar RGB tensor in 0–255, which <see cref="FluentAttrib.Pretrained.ResNetPreprocess"/> turns into the network input.
 /// </summary>
 internal sealed class Photo : IDisposable
 {

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using FluentAttrib;
-using FluentAttrib.Models;
+using FluentAttrib.Architectures;
+using FluentAttrib.Pretrained;
 using SkiaSharp;
 using TorchSharp;
 using static FluentAttrib.Fluent;

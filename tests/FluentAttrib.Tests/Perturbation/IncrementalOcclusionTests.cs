@@ -1,7 +1,7 @@
 using FluentAttrib.Core;
 using FluentAttrib.Core.Incremental;
 using FluentAttrib.Core.Perturbation;
-using FluentAttrib.Models;
+using FluentAttrib.Architectures;
 using TorchSharp;
 using TorchSharp.Modules;
 using static FluentAttrib.Fluent;

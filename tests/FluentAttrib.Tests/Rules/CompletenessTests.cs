@@ -1,5 +1,5 @@
 using FluentAttrib.Core.Rules;
-using FluentAttrib.Models;
+using FluentAttrib.Architectures;
 using TorchSharp;
 using Xunit.Abstractions;
 using static FluentAttrib.Fluent;

@@ -1,4 +1,4 @@
-using FluentAttrib.Models;
+using FluentAttrib.Architectures;
 using TorchSharp;
 using static FluentAttrib.Fluent;
 using static FluentAttrib.Tests.Rules.RulesTestKit;

@@ -1,6 +1,6 @@
 using System.Collections;
 using System.Reflection;
-using FluentAttrib.Models;
+using FluentAttrib.Architectures;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;

@@ -1,4 +1,4 @@
-using FluentAttrib.Models;
+using FluentAttrib.Architectures;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;

@@ -74,7 +74,7 @@ internal sealed class ModuleTree
                     $"{method} cannot see every activation of this model: TorchVision's {type.Name} at {Describe(path, module)} applies its last ReLU " +
                     "and the residual addition functionally (x.add_(identity).relu_()), so no module rule reaches them and the result would silently " +
                     "differ from the method's definition. Explain the equivalent model with every activation a module instead: " +
-                    "FluentAttrib.Models.ExplainableResNet.From(model) (same state dict).",
+                    "FluentAttrib.Architectures.ExplainableResNet.From(model) (same state dict).",
                     "model");
         }
     }

@@ -1,6 +1,6 @@
 using FluentAttrib.Core;
 using FluentAttrib.Core.Rules;
-using FluentAttrib.Models;
+using FluentAttrib.Architectures;
 using TorchSharp;
 using static TorchSharp.torch;
 

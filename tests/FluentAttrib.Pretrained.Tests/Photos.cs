@@ -1,6 +1,6 @@
 using SkiaSharp;
 
-namespace FluentAttrib.Models.Tests;
+namespace FluentAttrib.Pretrained.Tests;
 
 /// <summary>The real photos copied next to the tests, decoded to the planar RGB 0–255 input the ONNX graphs take.</summary>
 internal static class Photos

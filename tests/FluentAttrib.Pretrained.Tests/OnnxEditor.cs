@@ -1,6 +1,6 @@
-using FluentAttrib.Models.Onnx;
+using FluentAttrib.Pretrained.Onnx;
 
-namespace FluentAttrib.Models.Tests;
+namespace FluentAttrib.Pretrained.Tests;
 
 /// <summary>
 /// Edits an ONNX file at the wire level, to make broken copies of the real model: splits a message into its fields,

@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 
-namespace FluentAttrib.Models.Onnx;
+namespace FluentAttrib.Pretrained.Onnx;
 
 /// <summary>
 /// A file is not an ONNX model this library can import, or its content is not what the importer expects. The

@@ -4,7 +4,7 @@ using Xunit;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
 
-namespace FluentAttrib.Models.Tests;
+namespace FluentAttrib.Pretrained.Tests;
 
 /// <summary>
 /// The imported network against ONNX Runtime running the very same ONNX files, on real photos: the preprocessing

@@ -1,7 +1,7 @@
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace FluentAttrib.Models;
+namespace FluentAttrib.Architectures;
 
 /// <summary>
 /// Element-wise addition as a module (<c>a + b</c>), for residual connections that rule-based methods must see:

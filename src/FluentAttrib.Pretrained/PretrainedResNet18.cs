@@ -1,11 +1,11 @@
 using System.Reflection;
-using FluentAttrib.Models.Onnx;
+using FluentAttrib.Pretrained.Onnx;
 
-namespace FluentAttrib.Models;
+namespace FluentAttrib.Pretrained;
 
 /// <summary>
 /// The ImageNet-pretrained ResNet18 backbone (no classifier) that ML.NET ships as ONNX in the NuGet package
-/// <c>Microsoft.ML.DnnImageFeaturizer.ResNet18</c> (MIT), and its preprocessing. Restoring FluentAttrib.Models
+/// <c>Microsoft.ML.DnnImageFeaturizer.ResNet18</c> (MIT), and its preprocessing. Restoring FluentAttrib.Pretrained
 /// downloads the package; the build records where, so nothing has to be fetched by hand.
 /// </summary>
 /// <remarks>
@@ -73,7 +73,7 @@ public static class PretrainedResNet18
         if (Environment.GetEnvironmentVariable(DirectoryVariable) is { Length: > 0 } fromEnvironment) dirs.Add(fromEnvironment);
         dirs.Add(Path.Combine(AppContext.BaseDirectory, "DnnImageModels"));
         var recorded = typeof(PretrainedResNet18).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
-            .FirstOrDefault(a => a.Key == "FluentAttrib.Models.DnnImageModels")?.Value;
+            .FirstOrDefault(a => a.Key == "FluentAttrib.Pretrained.DnnImageModels")?.Value;
         if (!string.IsNullOrEmpty(recorded)) dirs.Add(recorded);
         return dirs;
     }
@@ -88,7 +88,7 @@ public static class PretrainedResNet18
         }
         throw new FileNotFoundException(
             $"{Path.GetFileName(relative)} was not found. It comes with the NuGet package {PackageId}, which restoring " +
-            $"FluentAttrib.Models downloads (run `dotnet restore`), or set {DirectoryVariable} to a folder holding " +
+            $"FluentAttrib.Pretrained downloads (run `dotnet restore`), or set {DirectoryVariable} to a folder holding " +
             $"{relative}. Looked in: {string.Join("; ", dirs)}.", relative);
     }
 }

@@ -2,7 +2,7 @@ using TorchSharp;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
-namespace FluentAttrib.Models;
+namespace FluentAttrib.Pretrained;
 
 /// <summary>
 /// TorchVision's <see cref="TorchSharp.Modules.ResNet"/> built with <see cref="BasicBlock"/>s in any stage layout

@@ -1,7 +1,7 @@
-using FluentAttrib.Models.Onnx;
+using FluentAttrib.Pretrained.Onnx;
 using static TorchSharp.torch;
 
-namespace FluentAttrib.Models;
+namespace FluentAttrib.Pretrained;
 
 /// <summary>
 /// The input transform of ML.NET's pretrained ResNets (<c>ResNetPreprocess.onnx</c>) as a TorchSharp module:

@@ -1,7 +1,7 @@
-using FluentAttrib.Models.Onnx;
+using FluentAttrib.Pretrained.Onnx;
 using static TorchSharp.torch;
 
-namespace FluentAttrib.Models;
+namespace FluentAttrib.Pretrained;
 
 /// <summary>
 /// The weights of a ResNet read from an ONNX file, under TorchVision's state-dict names. Owns its tensors.

@@ -4,7 +4,7 @@ using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
-namespace FluentAttrib.Models;
+namespace FluentAttrib.Architectures;
 
 /// <summary>The residual block of a ResNet.</summary>
 public enum ResNetBlock

@@ -1,4 +1,4 @@
-namespace FluentAttrib.Models.Onnx;
+namespace FluentAttrib.Pretrained.Onnx;
 
 /// <summary>Protocol-buffer wire types (the low three bits of a field's key).</summary>
 internal enum WireType

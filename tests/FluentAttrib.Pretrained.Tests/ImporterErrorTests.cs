@@ -1,8 +1,8 @@
-using FluentAttrib.Models.Onnx;
+using FluentAttrib.Pretrained.Onnx;
 using Xunit;
 using static TorchSharp.torch;
 
-namespace FluentAttrib.Models.Tests;
+namespace FluentAttrib.Pretrained.Tests;
 
 /// <summary>
 /// Files that are not the expected network are refused with an <see cref="OnnxImportException"/> that names the file

@@ -1,7 +1,7 @@
 using Xunit;
 using static TorchSharp.torch;
 
-namespace FluentAttrib.Models.Tests;
+namespace FluentAttrib.Pretrained.Tests;
 
 /// <summary>The state dict the importer produces: TorchVision's names, the [2,2,2,3] layout, the mapping found in the file.</summary>
 public sealed class ImporterMappingTests(PretrainedFixture pretrained) : IClassFixture<PretrainedFixture>

@@ -4,7 +4,7 @@ using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
-namespace FluentAttrib.Models;
+namespace FluentAttrib.Architectures;
 
 /// <summary>
 /// A VGG-style plain CNN (Simonyan and Zisserman, 2015) with the module layout and state dict of TorchVision's

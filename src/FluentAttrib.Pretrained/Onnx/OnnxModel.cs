@@ -1,4 +1,4 @@
-namespace FluentAttrib.Models.Onnx;
+namespace FluentAttrib.Pretrained.Onnx;
 
 /// <summary>ONNX's <c>TensorProto.DataType</c> values that the importer reads.</summary>
 public enum OnnxDataType
