@@ -58,18 +58,21 @@ public class ImageViewTests
         Assert.Same(CaptumColormaps.Blues, ImageView.HeatMap.EffectiveColormap);
     }
 
-    [Fact]
-    public void Colorbar_title_custom_colormap_and_alpha_render()
+    /// <summary>The figure of the <c>image_colorbar_title_colormap</c> snapshot.</summary>
+    internal static ImageFigure ColorbarFigure()
     {
-        using var attribution = TestData.AttributionChw();
-        using var image = TestData.ImageChw();
         var view = ImageView.BlendedHeatMap.All
             .WithColormap(new LinearSegmentedColormap("purple-orange", [ScottPlot.Color.FromHex("#5E3C99"), ScottPlot.Colors.White, ScottPlot.Color.FromHex("#E66101")]))
             .WithAlphaOverlay(0.7)
             .WithColorbar()
             .WithTitle("Blended, all signs");
-        var png = attribution.Plot(view).Over(image).WithSize(300, 300).ToPng();
-        Snapshot.MatchPng(png, "image_colorbar_title_colormap");
+        return TestData.AttributionChw().Plot(view).Over(TestData.ImageChw()).WithSize(300, 300);
+    }
+
+    [Fact]
+    public void Colorbar_title_custom_colormap_and_alpha_render()
+    {
+        Snapshot.MatchPng(ColorbarFigure().ToPng(), "image_colorbar_title_colormap");
     }
 
     [Fact]

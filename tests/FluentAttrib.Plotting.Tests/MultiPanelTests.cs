@@ -2,19 +2,21 @@ namespace FluentAttrib.Plotting.Tests;
 
 public class MultiPanelTests
 {
-    [Fact]
-    public void Original_beside_heat_maps_like_visualize_image_attr_multiple()
-    {
-        using var attr = TestData.AttributionChw();
-        using var image = TestData.ImageChw();
-        var figure = attr.Plot(
+    /// <summary>The figure of the <c>multi_panel</c> snapshot.</summary>
+    internal static ImageFigure Figure() =>
+        TestData.AttributionChw().Plot(
                 ImageView.OriginalImage.WithTitle("Original"),
                 ImageView.HeatMap.All.WithTitle("Heat map").WithColorbar(),
                 ImageView.BlendedHeatMap.Positive.WithTitle("Blended, positive").WithColorbar(),
                 ImageView.MaskedImage.AbsoluteValue.WithTitle("Masked"))
-            .Over(image)
+            .Over(TestData.ImageChw())
             .WithTitle("Integrated Gradients, target 3")
             .WithSize(900, 300);
+
+    [Fact]
+    public void Original_beside_heat_maps_like_visualize_image_attr_multiple()
+    {
+        var figure = Figure();
         Assert.Equal(4, figure.Views.Count);
         Snapshot.MatchPng(figure.ToPng(), "multi_panel");
     }

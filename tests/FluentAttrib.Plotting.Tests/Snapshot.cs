@@ -9,18 +9,23 @@ namespace FluentAttrib.Plotting.Tests;
 /// the output is written as <c>NAME.received.EXT</c> (git-ignored) and the test fails. To accept every received
 /// output, run the tests once with <c>FLUENTATTRIB_ACCEPT_SNAPSHOTS=1 dotnet test tests/FluentAttrib.Plotting.Tests</c>:
 /// approved files are then (over)written and received files removed.
-/// PNGs are compared with a tolerance (per-pixel channel difference, share of differing pixels) so that font
-/// hinting or libm differences do not fail them; SVG, HTML and text are compared exactly (line endings aside).
+/// PNGs are compared almost exactly: a pixel differs when a channel differs by more than <see cref="ChannelTolerance"/>
+/// (2/255: the rounding a different vector unit may give an anti-aliased edge), and at most
+/// <see cref="PixelShareTolerance"/> of the pixels (one in ten thousand) may differ. ScottPlot renders the same plot to
+/// the same PNG, so a re-rendering passes, while a missing line, panel, colorbar or token highlight (hundreds of pixels,
+/// some of them pale) fails. The former tolerance (24/255 on 0.5% of the pixels) let whole lines vanish unnoticed.
+/// A machine with other fonts or another Skia build renders text differently: re-accept the snapshots there.
+/// SVG, HTML and text are compared exactly (line endings aside).
 /// </summary>
 public static class Snapshot
 {
     public const string AcceptVariable = "FLUENTATTRIB_ACCEPT_SNAPSHOTS";
 
-    /// <summary>A pixel counts as different when a channel differs by more than this.</summary>
-    public const int ChannelTolerance = 24;
+    /// <summary>A pixel counts as different when a channel differs by more than this (out of 255).</summary>
+    public const int ChannelTolerance = 2;
 
-    /// <summary>The share of pixels that may differ.</summary>
-    public const double PixelShareTolerance = 0.005;
+    /// <summary>The share of pixels that may differ: 0.01%, so 9 pixels of a 300×300 figure.</summary>
+    public const double PixelShareTolerance = 0.0001;
 
     private static bool Accepting => Environment.GetEnvironmentVariable(AcceptVariable) is "1" or "true" or "TRUE";
 
@@ -31,6 +36,14 @@ public static class Snapshot
         if (!File.Exists(approved)) problem = "there is no approved snapshot yet";
         else problem = ComparePng(File.ReadAllBytes(approved), png);
         Conclude(problem, approved, received, () => File.WriteAllBytes(received, png), () => File.WriteAllBytes(approved, png));
+    }
+
+    /// <summary>The approved PNG snapshot <paramref name="name"/>, for tests that compare renderings with it themselves.</summary>
+    public static byte[] ApprovedPng(string name, [CallerFilePath] string source = "")
+    {
+        var (approved, _) = Paths(name, "png", source);
+        Assert.True(File.Exists(approved), $"There is no approved snapshot {approved}.");
+        return File.ReadAllBytes(approved);
     }
 
     public static void MatchText(string text, string name, string extension, [CallerFilePath] string source = "")
@@ -52,7 +65,7 @@ public static class Snapshot
         Conclude(problem, approved, received, () => File.WriteAllText(received, text), () => File.WriteAllText(approved, text));
     }
 
-    /// <summary>Compares two PNGs with the tolerance; null when they match.</summary>
+    /// <summary>Compares two PNGs with the tolerance; null when they match, else what differs and where.</summary>
     public static string? ComparePng(byte[] expectedPng, byte[] actualPng)
     {
         using var expected = SKBitmap.Decode(expectedPng);
@@ -61,6 +74,7 @@ public static class Snapshot
         if (expected.Width != actual.Width || expected.Height != actual.Height)
             return $"the size differs: approved {expected.Width}×{expected.Height}, received {actual.Width}×{actual.Height}";
         int differing = 0, maxDiff = 0;
+        int left = int.MaxValue, top = int.MaxValue, right = -1, bottom = -1;
         for (int y = 0; y < expected.Height; y++)
             for (int x = 0; x < expected.Width; x++)
             {
@@ -68,11 +82,17 @@ public static class Snapshot
                 int d = Math.Max(Math.Max(Math.Abs(a.Red - b.Red), Math.Abs(a.Green - b.Green)),
                     Math.Max(Math.Abs(a.Blue - b.Blue), Math.Abs(a.Alpha - b.Alpha)));
                 maxDiff = Math.Max(maxDiff, d);
-                if (d > ChannelTolerance) differing++;
+                if (d <= ChannelTolerance) continue;
+                differing++;
+                left = Math.Min(left, x);
+                right = Math.Max(right, x);
+                top = Math.Min(top, y);
+                bottom = Math.Max(bottom, y);
             }
         double share = (double)differing / (expected.Width * expected.Height);
         return share > PixelShareTolerance
-            ? $"{differing} pixels ({share:P2}) differ by more than {ChannelTolerance} (largest difference {maxDiff})"
+            ? $"{differing} pixels ({share:P3}) differ by more than {ChannelTolerance} (largest difference {maxDiff}), " +
+              $"within x {left}..{right}, y {top}..{bottom}"
             : null;
     }
 

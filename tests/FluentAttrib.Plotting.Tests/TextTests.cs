@@ -5,8 +5,12 @@ public class TextTests
     private static readonly string[] Tokens = ["<s>", "the", "movie", "was", "not", "good", "at", "all", "!", "</s>"];
     private static readonly double[] Values = [0, 0.05, 0.2, -0.1, -0.8, 0.9, 0.0, -0.3, 0.1, 0];
 
-    private static TextFigure Figure() =>
-        TextFigure.Of(new TextRecord(Tokens, Values)
+    /// <summary>
+    /// The figure of the <c>text</c> snapshots; with <paramref name="unhighlighted"/>, that token of the first record
+    /// gets attribution 0 (a white box: no highlight), everything else unchanged.
+    /// </summary>
+    internal static TextFigure Figure(int? unhighlighted = null) =>
+        TextFigure.Of(new TextRecord(Tokens, Values.Select((v, i) => i == unhighlighted ? 0 : v).ToArray())
         {
             TrueLabel = "negative",
             PredictedLabel = "positive",

@@ -6,22 +6,32 @@ public class TimeSeriesTests
 {
     private static readonly string[] Labels = ["sine", "cosine", "ramp"];
 
+    /// <summary>The figure of the <c>timeseries_overlay_individual</c> snapshot.</summary>
+    internal static TimeSeriesFigure OverlayIndividualFigure()
+    {
+        var (data, attr) = TestData.Series();
+        return attr.Plot(TimeSeriesView.OverlayIndividual.All.WithColorbar()).Over(data)
+            .WithChannelLabels(Labels).WithTitle("overlay_individual").WithSize(420, 420);
+    }
+
+    /// <summary>The figure of the <c>timeseries_overlay_combined</c> snapshot.</summary>
+    internal static TimeSeriesFigure OverlayCombinedFigure()
+    {
+        var (data, attr) = TestData.Series();
+        return attr.Plot(TimeSeriesView.OverlayCombined.Positive).Over(data)
+            .WithChannelLabels(Labels).WithTitle("overlay_combined").WithSize(420, 300);
+    }
+
     [Fact]
     public void Overlay_individual_one_panel_per_channel()
     {
-        var (data, attr) = TestData.Series();
-        var png = attr.Plot(TimeSeriesView.OverlayIndividual.All.WithColorbar()).Over(data)
-            .WithChannelLabels(Labels).WithTitle("overlay_individual").WithSize(420, 420).ToPng();
-        Snapshot.MatchPng(png, "timeseries_overlay_individual");
+        Snapshot.MatchPng(OverlayIndividualFigure().ToPng(), "timeseries_overlay_individual");
     }
 
     [Fact]
     public void Overlay_combined_one_panel_summed_attributions()
     {
-        var (data, attr) = TestData.Series();
-        var png = attr.Plot(TimeSeriesView.OverlayCombined.Positive).Over(data)
-            .WithChannelLabels(Labels).WithTitle("overlay_combined").WithSize(420, 300).ToPng();
-        Snapshot.MatchPng(png, "timeseries_overlay_combined");
+        Snapshot.MatchPng(OverlayCombinedFigure().ToPng(), "timeseries_overlay_combined");
     }
 
     [Fact]

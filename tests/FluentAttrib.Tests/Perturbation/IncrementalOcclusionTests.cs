@@ -118,6 +118,18 @@ public class IncrementalOcclusionTests
 
     private static Occlusion Forced(Occlusion o) => o with { MinimumIncrementalGain = 0 };
 
+    /// <summary>
+    /// The incremental path ran (the attribution's description says so): without this, a silent fallback to plain
+    /// evaluation would make an incremental-equals-plain test compare plain with plain.
+    /// </summary>
+    internal static void AssertIncremental(Attribution incremental, string? what = null) =>
+        Assert.True(incremental.Method.Contains("— incremental (", StringComparison.Ordinal),
+            $"{(what is null ? "" : what + ": ")}the incremental path did not run: {incremental.Method}");
+
+    /// <summary>The plain reference really is plain: no incremental note, only the "not incremental" setting.</summary>
+    internal static void AssertPlain(Attribution plain) =>
+        Assert.DoesNotContain("incremental", plain.Method.Replace("not incremental", "", StringComparison.Ordinal), StringComparison.Ordinal);
+
     [Theory]
     [InlineData(ScalarType.Float32)]
     [InlineData(ScalarType.Float64)]
@@ -148,6 +160,8 @@ public class IncrementalOcclusionTests
             }
             using var plain = Explain(model).For(target).With(occlusion.Incremental(false)).Attribute(x);
             using var incremental = Explain(model).For(target).With(Forced(occlusion)).Attribute(x);
+            AssertPlain(plain);
+            AssertIncremental(incremental, what);
             try
             {
                 if (dtype == ScalarType.Float64) AssertClose(plain.Value, incremental.Value, atol: 1e-11, rtol: 1e-9);
@@ -201,6 +215,8 @@ public class IncrementalOcclusionTests
         var occlusion = Occlusion.Window(3, 20, 20).Stride(3, 11, 11); // clipped last windows
         using var plain = Explain(model).For(new[] { 4, 7 }).With(occlusion.Incremental(false)).Attribute(x);
         using var incremental = Explain(model).For(new[] { 4, 7 }).With(Forced(occlusion)).Attribute(x);
+        AssertPlain(plain);
+        AssertIncremental(incremental);
         AssertCloseToScale(plain.Value, incremental.Value, 1e-4);
     }
 
@@ -216,6 +232,8 @@ public class IncrementalOcclusionTests
         var occlusion = Occlusion.Window(1, 9, 9).Stride(1, 9, 9).Baseline(0.5);
         using var plain = Explain(model).For(2).With(occlusion.Incremental(false)).Attribute(x);
         using var incremental = Explain(model).For(2).With(occlusion).Attribute(x); // saves enough to be chosen by default
+        AssertPlain(plain);
+        AssertIncremental(incremental);
         AssertCloseToScale(plain.Value, incremental.Value, 1e-10);
     }
 
@@ -243,6 +261,9 @@ public class IncrementalOcclusionTests
         var occlusion = Occlusion.Window(2, 3, 3).Stride(1, 2, 2);
         using var plain = Explain(model).For(1).With(occlusion.Incremental(false)).Attribute(x);
         using var incremental = Explain(model).For(1).With(Forced(occlusion)).Attribute(x);
+        AssertPlain(plain);
+        AssertIncremental(incremental);
+        Assert.Contains("; analysed up to ", incremental.Method); // the graph ends at Flip: conv2 runs in full
         AssertClose(plain.Value, incremental.Value, atol: 1e-12, rtol: 1e-9);
     }
 
@@ -264,6 +285,9 @@ public class IncrementalOcclusionTests
         var occlusion = Occlusion.Window(1, 2, 2).Stride(1, 2, 2);
         using var plain = Explain(model).For(0).With(occlusion.Incremental(false)).Attribute(x);
         using var incremental = Explain(model).For(0).With(Forced(occlusion)).Attribute(x);
+        AssertPlain(plain);
+        // Here the fallback is the point: it must be taken, and said.
+        Assert.Contains("— not incremental: the model's output on the clean input differs", incremental.Method);
         AssertClose(plain.Value, incremental.Value, atol: 1e-12, rtol: 1e-9);
         hook.remove();
     }
@@ -308,6 +332,9 @@ public class IncrementalOcclusionTests
         using var exact = Explain(model).For(1).With(Forced(occlusion)).Attribute(x);
         using var full = Explain(model).For(1).With(Forced(occlusion.ApproximateProjectiveField(1.0))).Attribute(x);
         using var approximate = Explain(model).For(1).With(Forced(occlusion.ApproximateProjectiveField(0.3))).Attribute(x);
+        AssertIncremental(exact);
+        AssertIncremental(full);
+        AssertIncremental(approximate);
         Assert.Null(exact.Delta);
         AssertCloseToScale(exact.Value, full.Value, 1e-5);
         Assert.NotNull(full.Delta);
@@ -357,6 +384,8 @@ public class IncrementalOcclusionTests
             using var plain = Explain(model).For(1).With(ablation.Incremental(false)).Attribute(x);
             using var incremental = Explain(model).For(1).With(Forced(ablation)).Attribute(x);
             string what = $"seed {seed}: {description}; input {batch}×{channels}×{height}×{width}, mask {kind}";
+            AssertPlain(plain);
+            AssertIncremental(incremental, what);
             try
             {
                 if (dtype == ScalarType.Float64) AssertClose(plain.Value, incremental.Value, atol: 1e-11, rtol: 1e-9);

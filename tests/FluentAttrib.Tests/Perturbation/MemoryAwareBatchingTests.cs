@@ -51,6 +51,12 @@ public class MemoryAwareBatchingTests
     {
         using var oneAtATime = Run(method, budget: 1);
         using var batched = Run(method, budget: 1L << 30);
+        if (method == "IncrementalOcclusion")
+        {
+            // Both budgets must take the incremental path, or this case would repeat plain "Occlusion".
+            IncrementalOcclusionTests.AssertIncremental(oneAtATime, "budget 1");
+            IncrementalOcclusionTests.AssertIncremental(batched, "default budget");
+        }
         Assert.Equal(oneAtATime.Values.Count, batched.Values.Count);
         for (int i = 0; i < batched.Values.Count; i++)
             AssertClose(oneAtATime.Values[i], batched.Values[i], atol: 1e-10, rtol: 1e-8);
