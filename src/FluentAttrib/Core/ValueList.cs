@@ -11,7 +11,7 @@ namespace FluentAttrib;
 /// </summary>
 /// <typeparam name="T">The element type.</typeparam>
 [CollectionBuilder(typeof(ValueList), nameof(ValueList.Create))]
-public readonly struct ValueList<T> : IReadOnlyList<T>, IEquatable<ValueList<T>>
+internal readonly struct ValueList<T> : IReadOnlyList<T>, IEquatable<ValueList<T>>
 {
     private readonly ImmutableArray<T> _items;
 
@@ -74,7 +74,7 @@ public readonly struct ValueList<T> : IReadOnlyList<T>, IEquatable<ValueList<T>>
 }
 
 /// <summary>Creates <see cref="ValueList{T}"/> values (also used by collection expressions).</summary>
-public static class ValueList
+internal static class ValueList
 {
     /// <summary>A list of <paramref name="items"/>.</summary>
     public static ValueList<T> Create<T>(ReadOnlySpan<T> items) => new(ImmutableArray.Create(items));
