@@ -8,7 +8,7 @@ namespace FluentAttrib;
 /// Deconvolution (Zeiler and Fergus, 2014): the gradient of the target, where every ReLU module passes back
 /// relu(the gradient at its output), ignoring its forward mask. Equal to Captum's <c>Deconvolution</c>: only
 /// <c>nn.ReLU</c> modules change; functional ReLUs cannot be reached, so TorchVision's ResNet is rejected (use
-/// <see cref="Models.ExplainableResNet"/>). A ReLU module used several times is handled call by call. The model is
+/// <see cref="Architectures.ExplainableResNet"/>). A ReLU module used several times is handled call by call. The model is
 /// left exactly as it was.
 /// </summary>
 public sealed record Deconvolution : AttributionMethod

@@ -8,7 +8,7 @@ namespace FluentAttrib;
 /// Guided backpropagation (Springenberg et al., 2015): the gradient of the target, where every ReLU module passes
 /// back only the positive part of its standard backward (negative gradients are zeroed on top of the forward mask).
 /// Equal to Captum's <c>GuidedBackprop</c>: only <c>nn.ReLU</c> modules change; functional ReLUs cannot be reached,
-/// so TorchVision's ResNet is rejected (use <see cref="Models.ExplainableResNet"/>). A ReLU module used several
+/// so TorchVision's ResNet is rejected (use <see cref="Architectures.ExplainableResNet"/>). A ReLU module used several
 /// times is handled call by call. The model is left exactly as it was.
 /// </summary>
 public sealed record GuidedBackprop : AttributionMethod
