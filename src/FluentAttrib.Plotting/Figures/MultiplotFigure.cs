@@ -97,6 +97,7 @@ internal static class PlotStyling
         foreach (var axis in plot.Axes.GetAxes())
         {
             axis.Label.FontName = font;
+            axis.Label.Bold = false; // matplotlib's (Captum's) axis labels are regular, ScottPlot's default is bold
             axis.TickLabelStyle.FontName = font;
         }
         foreach (var panel in plot.Axes.GetPanels())
