@@ -13,6 +13,9 @@ internal sealed class AttributionContext
     public CancellationToken Cancellation { get; init; }
     public long? MemoryBudgetBytes { get; init; }
 
+    /// <summary>The run's input checks, applied again where baselines are materialised (null outside a checked run).</summary>
+    public RunChecks? Checks { get; init; }
+
     /// <summary>Batch size of the original inputs.</summary>
     public long BatchSize => Inputs[0].shape[0];
 
@@ -26,6 +29,20 @@ internal sealed class AttributionContext
         Progress = null,
         Cancellation = Cancellation,
         MemoryBudgetBytes = MemoryBudgetBytes,
+        Checks = Checks,
+    };
+
+    /// <summary>Same context carrying the run's input checks.</summary>
+    public AttributionContext WithChecks(RunChecks checks) => new()
+    {
+        Forward = Forward,
+        Inputs = Inputs,
+        Target = Target,
+        AdditionalArgs = AdditionalArgs,
+        Progress = Progress,
+        Cancellation = Cancellation,
+        MemoryBudgetBytes = MemoryBudgetBytes,
+        Checks = checks,
     };
 
     /// <summary>Runs the model on the original inputs (no gradient) and returns the selected outputs (B).</summary>

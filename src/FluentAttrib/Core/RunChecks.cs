@@ -5,21 +5,16 @@ namespace FluentAttrib.Core;
 
 /// <summary>
 /// The checks every run makes before the first forward pass, so that a bad input gives a typed exception naming the
-/// argument instead of a native trace or a silently wrong result. While a run executes, its checks are ambient
-/// (<see cref="Current"/>) so that baselines and masks are checked where they are materialised.
+/// argument instead of a native trace or a silently wrong result. The run's context carries them
+/// (<see cref="AttributionContext.Checks"/>), so that baselines are checked where they are materialised.
 /// </summary>
 internal sealed class RunChecks
 {
-    private static readonly AsyncLocal<RunChecks?> Ambient = new();
-
     private RunChecks(ModelFacts? model, bool allowNonFinite)
     {
         Model = model;
         AllowNonFinite = allowNonFinite;
     }
-
-    /// <summary>The checks of the run executing on this flow, if any.</summary>
-    public static RunChecks? Current => Ambient.Value;
 
     /// <summary>What the checks know about the model (null for a plain forward function).</summary>
     public ModelFacts? Model { get; }
@@ -27,21 +22,8 @@ internal sealed class RunChecks
     /// <summary>Whether NaN and infinity are allowed in inputs and baselines.</summary>
     public bool AllowNonFinite { get; }
 
-    /// <summary>Makes <paramref name="checks"/> ambient until the returned scope is disposed.</summary>
-    public static IDisposable Push(RunChecks checks)
-    {
-        var outer = Ambient.Value;
-        Ambient.Value = checks;
-        return new Restore(outer);
-    }
-
-    private sealed class Restore(RunChecks? outer) : IDisposable
-    {
-        public void Dispose() => Ambient.Value = outer;
-    }
-
     /// <summary>
-    /// Checks the inputs and additional arguments of a run and returns the checks to make ambient while it runs.
+    /// Checks the inputs and additional arguments of a run and returns them for the run's context.
     /// </summary>
     public static RunChecks ForRun(ForwardFunction forward, Tensor[] inputs, Tensor[] additional, bool allowNonFinite, bool integerInputs, string method)
     {

@@ -26,7 +26,7 @@ internal static class SurrogateEngine
         int passesPerExample = (settings.Samples + perPass - 1) / perPass;
         int totalPasses = checked((int)(batch * passesPerExample));
 
-        var baselines = settings.Baselines.MaterializeAll(inputs);
+        var baselines = settings.Baselines.MaterializeAll(inputs, ctx.Checks);
         using var features = InterpretableFeatures.Build(inputs, settings.Mask);
         using var generator = settings.Seed is { } seed ? new Generator(unchecked((ulong)seed), device) : null;
 

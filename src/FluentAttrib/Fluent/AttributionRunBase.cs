@@ -77,7 +77,7 @@ public abstract record AttributionRunBase<TSelf> where TSelf : AttributionRunBas
 
     /// <summary>
     /// Checks the inputs (see <see cref="RunChecks"/>) and the model's mode (see <see cref="ModelGuard"/>), then runs
-    /// <paramref name="body"/> with the checks ambient (for baselines and masks) and the model guarded.
+    /// <paramref name="body"/> with the checks in its context (for baselines) and the model guarded.
     /// </summary>
     /// <param name="inputs">The attributed inputs.</param>
     /// <param name="method">The method's name, for messages.</param>
@@ -89,8 +89,7 @@ public abstract record AttributionRunBase<TSelf> where TSelf : AttributionRunBas
         context.ThrowIfCancelled(); // from the first moment, before any setup a method does
         var checks = RunChecks.ForRun(Forward, inputs, Additional, AllowNonFinite, integerInputs, method);
         using var guard = ModelGuard.Enter(Forward.Module, AllowTraining);
-        using var ambient = RunChecks.Push(checks);
-        return body(context);
+        return body(context.WithChecks(checks));
     }
 
     internal AttributionContext CreateContext(Tensor[] inputs)

@@ -83,17 +83,17 @@ public sealed class Baselines : IEquatable<Baselines>
     /// The baseline of input <paramref name="index"/> as a tensor of exactly that input's shape, dtype and device
     /// (a broadcast view where possible).
     /// </summary>
-    internal Tensor Materialize(int index, Tensor input)
+    internal Tensor Materialize(int index, Tensor input, Core.RunChecks? checks)
     {
         switch (Item(index))
         {
             case double d:
-                if (!double.IsFinite(d) && Core.RunChecks.Current is { AllowNonFinite: false })
+                if (!double.IsFinite(d) && checks is { AllowNonFinite: false })
                     throw new ArgumentException(
                         $"Baseline {index} is {d}; attributions would be NaN. Give a finite baseline, or call WithNonFiniteValues() on the run.", "baselines");
                 return full_like(input, d);
             case Tensor t:
-                if (Core.RunChecks.Current is { } checks) checks.CheckBaseline(index, t, input);
+                if (checks is not null) checks.CheckBaseline(index, t, input);
                 else Core.RunChecks.RequireLive(t, $"baselines[{index}]", $"Baseline {index}");
                 if (!Shapes.Broadcastable(t.shape, input.shape))
                     throw new ArgumentException(
@@ -106,10 +106,12 @@ public sealed class Baselines : IEquatable<Baselines>
     }
 
     /// <summary>The baselines of all inputs, each of its input's shape.</summary>
-    internal Tensor[] MaterializeAll(IReadOnlyList<Tensor> inputs)
+    /// <param name="inputs">The inputs.</param>
+    /// <param name="checks">The run's checks (finite values, live tensors, vocabulary), or null outside a checked run.</param>
+    internal Tensor[] MaterializeAll(IReadOnlyList<Tensor> inputs, Core.RunChecks? checks)
     {
         Validate(inputs);
-        return inputs.Select((x, i) => Materialize(i, x)).ToArray();
+        return inputs.Select((x, i) => Materialize(i, x, checks)).ToArray();
     }
 
     /// <summary>

@@ -34,7 +34,7 @@ public sealed record IntegratedGradients : AttributionMethod,
     {
         var inputs = context.Inputs;
         var v = Values;
-        var baselines = v.Baseline.MaterializeAll(inputs);
+        var baselines = v.Baseline.MaterializeAll(inputs, context.Checks);
         var totals = PathIntegral.IntegrateGradients(context, inputs, baselines, v.Steps, v.Quadrature, v.InternalBatchSize, Name);
         using var scope = NewDisposeScope();
         var values = totals.Select((g, i) => (v.MultiplyByInputs ? g * (inputs[i] - baselines[i]) : g.alias()).MoveToOuterDisposeScope()).ToArray();

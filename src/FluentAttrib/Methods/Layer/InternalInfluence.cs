@@ -35,7 +35,7 @@ public sealed record InternalInfluence : LayerAttributionMethod,
         var run = context.Run;
         var v = Values;
         using var outer = NewDisposeScope();
-        var baselines = v.Baseline.MaterializeAll(run.Inputs);
+        var baselines = v.Baseline.MaterializeAll(run.Inputs, context.Run.Checks);
         var totals = PathIntegral.Integrate(run, baselines, run.Inputs, PathRule.Of(v.Quadrature, v.Steps), v.InternalBatchSize, Name,
             (points, target, k) => [LayerProbe.Gradients(run, points, context.Layers, context.ToInput, target, k).Gradients[0]]);
         return Result(context, [totals[0].MoveToOuterDisposeScope()]);

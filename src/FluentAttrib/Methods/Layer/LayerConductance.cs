@@ -39,7 +39,7 @@ public sealed record LayerConductance : LayerAttributionMethod,
         var v = Values;
         long batch = run.BatchSize;
         using var outer = NewDisposeScope();
-        var baselines = v.Baseline.MaterializeAll(inputs);
+        var baselines = v.Baseline.MaterializeAll(inputs, context.Run.Checks);
         // The pair-wise rule: the gradient at each point times the layer's change to the next point.
         var totals = PathIntegral.Integrate(run, baselines, inputs, PathRule.PairsOf(v.Quadrature, v.Steps), v.InternalBatchSize, Name,
             (points, target, k) =>

@@ -36,7 +36,7 @@ public sealed record LayerDeepLift : LayerAttributionMethod,
         var run = context.Run;
         using var scope = NewDisposeScope();
         var v = Values;
-        var baselines = v.Baseline.MaterializeAll(run.Inputs);
+        var baselines = v.Baseline.MaterializeAll(run.Inputs, context.Run.Checks);
         var (values, delta) = LayerDeepLiftComputation.Compute(context, run.Inputs, baselines, DeepLiftEngine.Options.Of(v),
             v.MultiplyByInputs, v.CustomAttribution, v.ReturnDelta, Name);
         return Result(context, [values.MoveToOuterDisposeScope()], delta?.MoveToOuterDisposeScope());

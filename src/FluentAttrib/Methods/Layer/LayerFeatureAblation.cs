@@ -35,7 +35,7 @@ public sealed record LayerFeatureAblation : LayerAttributionMethod,
         var (values, initial) = LayerPerturbation.Evaluate(context);
         var expanded = LayerMasks.Expand(masks, values);
         v.Baseline.Validate(values, "layerBaselines");
-        var baseline = v.Baseline.Materialize(0, values[0]);
+        var baseline = v.Baseline.Materialize(0, values[0], context.Run.Checks);
         var result = LayerPerturbation.Run(context, values, expanded, initial, Perturbation.PerPass(run, v.PerturbationsPerPass),
             (_, x, mask) => where(mask, baseline, x), Name);
         return Result(context, [result.MoveToOuterDisposeScope()]);

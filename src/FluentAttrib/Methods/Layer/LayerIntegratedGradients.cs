@@ -39,7 +39,7 @@ public sealed record LayerIntegratedGradients : MultiLayerAttributionMethod,
         var layers = context.Layers;
         var v = Values;
         using var outer = NewDisposeScope();
-        var baselines = v.Baseline.MaterializeAll(inputs).Select(b => b.contiguous()).ToArray();
+        var baselines = v.Baseline.MaterializeAll(inputs, context.Run.Checks).Select(b => b.contiguous()).ToArray();
         var (atInputs, _) = LayerProbe.Evaluate(run, inputs, layers, context.ToInput);
         var (atBaselines, _) = LayerProbe.Evaluate(run, baselines, layers, context.ToInput);
         string what = $"the {(context.ToInput ? "input" : "output")} of layer(s) {string.Join(", ", layers)}";

@@ -39,7 +39,7 @@ public sealed record NeuronConductance : TargetedNeuronAttributionMethod,
         var v = Values;
         LayerProbe.RequireFloatingInputs(inputs);
         using var outer = NewDisposeScope();
-        var baselines = v.Baseline.MaterializeAll(inputs);
+        var baselines = v.Baseline.MaterializeAll(inputs, context.Run.Checks);
         // The chain: ∂F/∂neuron at each point times ∂neuron/∂x there.
         var totals = PathIntegral.Integrate(run, baselines, inputs, PathRule.Of(v.Quadrature, v.Steps), v.InternalBatchSize, Name,
             (points, target, k) =>

@@ -33,7 +33,7 @@ public sealed record NeuronDeepLift : NeuronAttributionMethod,
         var run = context.Run;
         using var scope = NewDisposeScope();
         var v = Values;
-        var baselines = v.Baseline.MaterializeAll(run.Inputs);
+        var baselines = v.Baseline.MaterializeAll(run.Inputs, context.Run.Checks);
         var values = NeuronDeepLiftComputation.Compute(context, run.Inputs, baselines, DeepLiftEngine.Options.Of(v), v.MultiplyByInputs, v.CustomAttribution, Name);
         return Result(context, values.Select(t => t.MoveToOuterDisposeScope()).ToArray());
     }

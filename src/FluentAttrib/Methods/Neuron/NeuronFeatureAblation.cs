@@ -29,7 +29,7 @@ public sealed record NeuronFeatureAblation : NeuronAttributionMethod,
         var inputs = run.Inputs;
         var v = Values;
         using var scope = NewDisposeScope();
-        var baselines = v.Baseline.MaterializeAll(inputs);
+        var baselines = v.Baseline.MaterializeAll(inputs, context.Run.Checks);
         var masks = v.Mask is { } m ? m.Expand(inputs) : Perturbation.DefaultMasks(inputs).Select((d, i) => d.expand(inputs[i].shape)).ToArray();
         var initial = LayerProbe.NeuronValues(run, inputs, context.Layer, context.ToInput, context.Selector);
         var result = Perturbation.Attribute(run, inputs, masks, initial, Perturbation.PerPass(run, v.PerturbationsPerPass),

@@ -37,7 +37,7 @@ public sealed record NeuronIntegratedGradients : NeuronAttributionMethod,
         var v = Values;
         LayerProbe.RequireFloatingInputs(inputs);
         using var outer = NewDisposeScope();
-        var baselines = v.Baseline.MaterializeAll(inputs);
+        var baselines = v.Baseline.MaterializeAll(inputs, context.Run.Checks);
         var totals = PathIntegral.Integrate(run, baselines, inputs, PathRule.Of(v.Quadrature, v.Steps), v.InternalBatchSize, Name,
             (points, _, k) => LayerProbe.NeuronGradients(run, points, context.Layer, context.ToInput, context.Selector, k));
         var values = totals.Select((t, i) => (v.MultiplyByInputs ? t * (inputs[i] - baselines[i]) : t.alias()).MoveToOuterDisposeScope()).ToArray();

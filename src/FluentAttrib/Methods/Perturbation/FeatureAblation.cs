@@ -50,7 +50,7 @@ public sealed record FeatureAblation : AttributionMethod,
         using var scope = NewDisposeScope();
         var v = Values;
         var groups = FeatureGroups.Of(v.Mask, inputs);
-        var baselines = v.Baseline.MaterializeAll(inputs);
+        var baselines = v.Baseline.MaterializeAll(inputs, context.Checks);
         // Perturbation 0 is the batch itself; perturbation f + 1 ablates feature f.
         Tensor[] Build(Tensor numbers)
         {

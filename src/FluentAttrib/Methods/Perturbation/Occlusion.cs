@@ -123,7 +123,7 @@ public sealed record Occlusion : AttributionMethod,
             geometry[i] = Check(i, inputs[i]);
 
         using var scope = NewDisposeScope();
-        var baselines = Values.Baseline.MaterializeAll(inputs);
+        var baselines = Values.Baseline.MaterializeAll(inputs, context.Checks);
         var windows = geometry.Select((g, i) => new SlidingWindows(g.Shape, g.Window, g.Stride, inputs[i].device)).ToArray();
         var offsets = new int[inputs.Length]; // first perturbation number of each input's windows
         long total = 1; // perturbation 0 is the unoccluded batch

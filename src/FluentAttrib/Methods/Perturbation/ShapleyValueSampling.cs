@@ -41,7 +41,7 @@ public sealed record ShapleyValueSampling : AttributionMethod,
         var inputs = context.Inputs;
         using var scope = NewDisposeScope();
         var groups = FeatureGroups.Of(Values.Mask, inputs);
-        var baselines = Values.Baseline.MaterializeAll(inputs);
+        var baselines = Values.Baseline.MaterializeAll(inputs, context.Checks);
         var device = inputs[0].device;
         long n = groups.Count, samples = Values.Samples;
         long total = 1 + samples * n;

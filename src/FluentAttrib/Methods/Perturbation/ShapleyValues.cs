@@ -43,7 +43,7 @@ public sealed record ShapleyValues : AttributionMethod,
                 $"Exact Shapley values over {n} features need 2^{n} forward passes of the batch; at most {MaxFeatures} features are accepted. " +
                 "Group elements into fewer features with Mask(...), or use ShapleyValueSampling.Samples(...) to estimate them.",
                 "featureMask");
-        var baselines = Values.Baseline.MaterializeAll(inputs);
+        var baselines = Values.Baseline.MaterializeAll(inputs, context.Checks);
         var device = inputs[0].device;
         int coalitions = 1 << n;
 

@@ -49,7 +49,7 @@ public sealed record DeepLift : AttributionMethod,
         var inputs = context.Inputs;
         var v = Values;
         using var scope = NewDisposeScope();
-        var baselines = v.Baseline.MaterializeAll(inputs);
+        var baselines = v.Baseline.MaterializeAll(inputs, context.Checks);
         Tensor[] values;
         using (var session = DeepLiftEngine.Open(context, Name, DeepLiftEngine.Options.Of(v)))
         {
