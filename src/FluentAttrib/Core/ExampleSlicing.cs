@@ -6,8 +6,7 @@ namespace FluentAttrib.Core;
 internal static class ExampleSlicing
 {
     /// <summary>The target of example <paramref name="example"/> alone: a shared target as is, a per-example one reduced to that example's entry.</summary>
-    public static Target TargetOf(Target target, int example) =>
-        target.PerExampleIndices is { } list ? Target.PerExampleElements([.. list[example]]) : target;
+    public static Target TargetOf(Target target, int example) => target.ForExample(example);
 
     /// <summary>
     /// The additional arguments for example <paramref name="example"/> alone: tensors whose first dimension is the

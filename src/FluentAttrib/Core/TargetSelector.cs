@@ -17,6 +17,11 @@ internal static class TargetSelector
             throw new ArgumentException(
                 $"The model output has shape {Shapes.Format(outputShape)} for a batch of {batch}: its first dimension must be the batch.", "model");
         var rest = outputShape.AsSpan(1);
+        if (target.Function is { } function)
+        {
+            function.Validate(batch);
+            return;
+        }
         if (target.IsNone)
         {
             if (Shapes.Product(rest) != 1)
@@ -50,6 +55,7 @@ internal static class TargetSelector
                 "The model returned a scalar; attribution needs one output row per example (does it reduce over the batch, e.g. mean() or sum()?).", "model");
         long batch = output.shape[0];
         Validate(target, output.shape, batch);
+        if (target.Function is { } function) return function.Evaluate(output);
         var rest = output.shape.AsSpan(1).ToArray();
         var flat = output.reshape(batch, -1);
         if (target.IsNone) return flat[.., 0];
