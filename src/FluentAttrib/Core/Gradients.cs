@@ -26,7 +26,7 @@ internal static class Gradients
         if (!selected.requires_grad)
             throw new InvalidOperationException(
                 $"The output of {ctx.Forward.Description} does not depend on the inputs through differentiable operations (it has no gradient function).");
-        var results = autograd.grad(new[] { selected }, leaves, new[] { ones_like(selected) }, allow_unused: true);
+        var results = Backward.Grad([selected], leaves, [ones_like(selected)], allowUnused: true);
         var grads = new Tensor[leaves.Length];
         for (int i = 0; i < leaves.Length; i++)
             grads[i] = results[i] is { IsInvalid: false } g ? g : zeros_like(leaves[i]);

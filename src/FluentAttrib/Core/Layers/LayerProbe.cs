@@ -218,7 +218,7 @@ internal static class LayerProbe
                 $"{char.ToUpperInvariant(ofWhat[0])}{ofWhat[1..]} does not depend on {wrtWhat} through differentiable operations (it has no gradient function).");
         foreach (var w in wrt)
             if (!w.requires_grad) throw new InvalidOperationException("internal: a gradient was requested for a tensor that does not require grad.");
-        var results = autograd.grad([of], wrt, [ones_like(of)], allow_unused: true);
+        var results = Backward.Grad([of], wrt, [ones_like(of)], allowUnused: true);
         var grads = new Tensor[wrt.Length];
         for (int i = 0; i < wrt.Length; i++)
             grads[i] = results[i] is { IsInvalid: false } g ? g : zeros_like(wrt[i]);
