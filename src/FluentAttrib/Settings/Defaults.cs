@@ -35,6 +35,9 @@ public static class Defaults
     /// <summary>Samples per example of Lime (<c>n_samples</c>). <value>25.</value></summary>
     public const int LimeSamples = 25;
 
+    /// <summary>Most tokens a language model generates as the target when none is given (Captum's <c>max_new_tokens</c> of its default generation arguments). <value>25.</value></summary>
+    public const int GeneratedTokens = 25;
+
     /// <summary>Regularisation of Lime's default surrogate, Lasso (Captum's <c>SkLearnLasso(alpha=0.01)</c>). <value>0.01.</value></summary>
     public const double LimeLassoAlpha = 0.01;
 
