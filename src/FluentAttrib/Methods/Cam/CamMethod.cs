@@ -81,9 +81,12 @@ public abstract record CamMethod : MultiLayerAttributionMethod, ICamSetting
             {
                 run.ThrowIfCancelled();
                 var layer = new CamLayer(run, pass, k, context.Layers[k], Values);
-                if (layer.A.dim() - 2 != size.Length && layer.A.dim() >= 3)
+                if (layer.A.dim() < 3)
                     throw new InvalidOperationException(
-                        $"Layer {layer.Layer} has {layer.A.dim() - 2} spatial dimension(s) but the input has {size.Length}; a map cannot be resized to the input.");
+                        $"{Name} needs layer values of shape (B, C, *spatial); layer {layer.Layer} gives {Shapes.Format(layer.A.shape)}. Give the layer a LayerReshape (Layer.Reshaped).");
+                if (layer.A.dim() - 2 != size.Length)
+                    throw new InvalidOperationException(
+                        $"Layer {layer.Layer} gives {Shapes.Format(layer.A.shape)}: {layer.A.dim() - 2} spatial dimension(s) after (B, C), but the input has {size.Length}, so its map cannot be resized to the input. For token or channels-last outputs, give the layer a LayerReshape (Layer.Reshaped).");
                 var (raw, w) = LayerMap(layer);
                 raws[k] = raw;
                 weights[k] = w!;
