@@ -39,6 +39,27 @@ public class Layer : IEquatable<Layer>
     /// <summary>Declared output shape without the batch dimension, or null when undeclared.</summary>
     public ImmutableArray<long>? Shape { get; }
 
+    /// <summary>
+    /// How class activation maps rearrange the layer's output into (B, C, *spatial), or null when it already has that
+    /// layout. Set with <see cref="Reshaped"/>.
+    /// </summary>
+    public LayerReshape? Reshape { get; private set; }
+
+    /// <summary>
+    /// This layer with its output rearranged by <paramref name="reshape"/> for class activation maps (pytorch-grad-cam's
+    /// <c>reshape_transform</c>): <c>blocks.Reshaped(LayerReshape.Tokens(14, 14))</c> for a vision transformer's
+    /// (B, 1 + 14·14, C) tokens, <c>LayerReshape.ChannelsLast</c> for a Swin stage's (B, H, W, C). The handle keeps its
+    /// type, path and name.
+    /// </summary>
+    /// <exception cref="ArgumentNullException"><paramref name="reshape"/> is null.</exception>
+    public Layer Reshaped(LayerReshape reshape)
+    {
+        ArgumentNullException.ThrowIfNull(reshape);
+        var copy = (Layer)MemberwiseClone();
+        copy.Reshape = reshape;
+        return copy;
+    }
+
     /// <summary>Converts a dotted path.</summary>
     public static implicit operator Layer(string path) => new(path);
 

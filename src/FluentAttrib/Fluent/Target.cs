@@ -16,7 +16,7 @@ namespace FluentAttrib;
 /// or use <see cref="None"/> for models that already return one scalar per example. An <see cref="int"/>,
 /// <see cref="long"/> or an array of them converts implicitly.
 /// </summary>
-public sealed class Target : IEquatable<Target>
+public sealed partial class Target : IEquatable<Target>
 {
     private Target(ImmutableArray<long>? shared, ImmutableArray<ImmutableArray<long>>? perExample)
     {

@@ -6,7 +6,7 @@ namespace FluentAttrib;
 /// Every default value of the library, defined once. A method's <c>Default</c> instance uses these values; the
 /// settings reference (docs/methods.md) lists them per method.
 /// </summary>
-public static class Defaults
+public static partial class Defaults
 {
     /// <summary>Integration steps of the path methods (Captum's <c>n_steps</c>). <value>50.</value></summary>
     public const int Steps = 50;

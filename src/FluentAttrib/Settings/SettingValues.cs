@@ -9,7 +9,7 @@ namespace FluentAttrib;
 /// only the concepts it declares (its capability interfaces); the rest keep their defaults. Records compare by
 /// value, lists element-wise (<see cref="ValueList{T}"/>), tensors by reference.
 /// </summary>
-internal sealed record SettingValues
+internal sealed partial record SettingValues
 {
     public int Steps { get; init; } = Defaults.Steps;
     public Quadrature Quadrature { get; init; } = Defaults.Quadrature;

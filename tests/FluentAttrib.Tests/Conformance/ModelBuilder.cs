@@ -79,6 +79,7 @@ public static class ModelBuilder
             "MaxPool2d" => MaxPool2d(I("kernel"), I("stride")),
             "AvgPool2d" => AvgPool2d(I("kernel"), I("stride")),
             "AdaptiveAvgPool2d" => AdaptiveAvgPool2d(I("out")),
+            "BatchNorm2d" => BatchNorm2d(I("num")),
             "Flatten" => Flatten(),
             "Embedding" => Embedding(I("num"), I("dim")),
             "MeanOverDim" => new MeanOverDim(I("dim")),

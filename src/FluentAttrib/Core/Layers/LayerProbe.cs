@@ -80,7 +80,7 @@ internal static class LayerProbe
     /// 0.107's MoveToOther to the tensor's own scope drops it from the scope while keeping it marked as owned, and its
     /// finalizer later throws on the disposed scope (crashing the process).
     /// </summary>
-    private static Tensor Keep(Tensor t, DisposeScope? owner)
+    internal static Tensor Keep(Tensor t, DisposeScope? owner)
     {
         if (ReferenceEquals(torch.CurrentDisposeScope, owner)) return t;
         return owner is null ? t.DetachFromDisposeScope() : t.MoveToOtherDisposeScope(owner);
