@@ -12,7 +12,7 @@ namespace FluentAttrib;
 /// <c>IntegratedGradients.Steps(50).Steps(20)</c> and <c>KernelShap.Samples(200).Seed(0)</c> read alike.
 /// Read a setting back with <c>method.Settings.Name</c> (<see cref="MethodSettingReadBack"/>).
 /// </summary>
-public static class MethodSettingExtensions
+public static partial class MethodSettingExtensions
 {
     /// <summary>Integrates in <paramref name="steps"/> steps (Captum's <c>n_steps</c>; the default is <see cref="Defaults.Steps"/>).</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="steps"/> is less than 1, or less than 2 with the trapezoid rule.</exception>

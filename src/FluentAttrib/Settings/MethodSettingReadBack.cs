@@ -6,7 +6,7 @@ namespace FluentAttrib;
 /// Reading settings back: <c>method.Settings.Steps</c>. Each property is offered only on the settings of method types
 /// that have that setting, and has the setter's name (see <see cref="MethodSettingExtensions"/>).
 /// </summary>
-public static class MethodSettingReadBack
+public static partial class MethodSettingReadBack
 {
     extension<TMethod>(MethodSettings<TMethod> settings) where TMethod : ConfigurableMethod, IPathSetting
     {
