@@ -74,6 +74,8 @@ public sealed partial record AttributionRun
         if (groundTruth is not null && (groundTruth.dim() == 0 || groundTruth.shape[0] != input.shape[0]))
             throw new ArgumentException(
                 $"The ground truth has shape {Shapes.Format(groundTruth.shape)} but the batch has {input.shape[0]} example(s).", nameof(groundTruth));
+        if (attribution.dim() == input.dim() - 1 && input.dim() >= 3)
+            attribution = attribution.unsqueeze(1); // (B, H, W) for (B, C, H, W): one value per position, as Quantus reads it
         bool integer = method is not null && IntegerInputs.Accepts(method);
         return Execute([input], metric.Name, integer, context =>
         {

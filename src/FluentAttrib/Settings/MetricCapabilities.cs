@@ -32,3 +32,9 @@ public interface IQuantusQuirksSetting;
 
 /// <summary>The metric perturbs inputs with uniform noise of a radius (<see cref="MethodSettingExtensions.Radius{TMethod}"/>).</summary>
 public interface IRadiusSetting;
+
+/// <summary>The metric removes features in attribution order, most or least relevant first (<see cref="MethodSettingExtensions.Order{TMethod}"/>).</summary>
+public interface IOrderSetting;
+
+/// <summary>The metric can return the area under its curve instead of the curve (<see cref="MethodSettingExtensions.ReturnAuc{TMethod}"/>).</summary>
+public interface IReturnAucSetting;

@@ -112,6 +112,27 @@ public static partial class MethodSettingExtensions
     }
 }
 
+public static partial class MethodSettingExtensions
+{
+    /// <summary>Removes features most relevant first or least relevant first (Quantus's <c>order</c>: <c>"morf"</c>, <c>"lerf"</c>).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">Not a defined order.</exception>
+    public static TMethod Order<TMethod>(this TMethod method, PerturbationOrder order)
+        where TMethod : ConfigurableMethod, IOrderSetting
+    {
+        ArgumentNullException.ThrowIfNull(method);
+        if (!Enum.IsDefined(order)) throw new ArgumentOutOfRangeException(nameof(order), order, "Not a defined order.");
+        return Update(method, method.Values with { Order = order });
+    }
+
+    /// <summary>Returns the area under each curve instead of the curve (Quantus's <c>return_auc_per_sample</c>).</summary>
+    public static TMethod ReturnAuc<TMethod>(this TMethod method, bool auc = true)
+        where TMethod : ConfigurableMethod, IReturnAucSetting
+    {
+        ArgumentNullException.ThrowIfNull(method);
+        return Update(method, method.Values with { ReturnAuc = auc });
+    }
+}
+
 // Read-back of the evaluation metrics' shared settings.
 public static partial class MethodSettingReadBack
 {
@@ -164,5 +185,17 @@ public static partial class MethodSettingReadBack
     {
         /// <summary>Whether Quantus's behaviour is reproduced where it departs from the paper.</summary>
         public bool QuantusQuirks => settings.Values.QuantusQuirks;
+    }
+
+    extension<TMethod>(MethodSettings<TMethod> settings) where TMethod : ConfigurableMethod, IOrderSetting
+    {
+        /// <summary>Which features go first.</summary>
+        public PerturbationOrder Order => settings.Values.Order;
+    }
+
+    extension<TMethod>(MethodSettings<TMethod> settings) where TMethod : ConfigurableMethod, IReturnAucSetting
+    {
+        /// <summary>Whether the area under each curve is returned instead of the curve.</summary>
+        public bool ReturnAuc => settings.Values.ReturnAuc;
     }
 }

@@ -7,14 +7,14 @@ namespace FluentAttrib;
 /// Pixel flipping (Bach et al., 2015; Quantus's <c>PixelFlipping</c>): the input's elements are replaced by the
 /// substrate in descending order of attribution, <c>FeaturesPerStep</c> at a time and cumulatively, and the model's
 /// score for the target is recorded after every step. Returns one curve per example, shape (B, ceil(N / step)), with
-/// no unperturbed point (the last step has every element replaced); with <see cref="ReturnAuc"/> its trapezoid area
+/// no unperturbed point (the last step has every element replaced); with <c>ReturnAuc()</c> its trapezoid area
 /// (B). A faithful attribution makes the curve fall fast: lower is better. A (B, 1, H, W) attribution is shared by
 /// the channels (every channel element is one feature).
 /// </summary>
 /// <remarks>Cost: one forward pass per step and example, batched. A <see cref="Substrate.Mean"/> is the mean of the copy
 /// perturbed so far, recomputed every step.</remarks>
 public sealed record PixelFlipping : AttributionMetric,
-    IAttributionPreprocessingSetting, ISoftmaxSetting, ISubstrateSetting, IFeaturesPerStepSetting, IInternalBatchSizeSetting
+    IAttributionPreprocessingSetting, ISoftmaxSetting, ISubstrateSetting, IFeaturesPerStepSetting, IReturnAucSetting, IInternalBatchSizeSetting
 {
     private PixelFlipping(SettingValues values) : base(values) { }
 
@@ -29,9 +29,6 @@ public sealed record PixelFlipping : AttributionMetric,
 
     /// <summary>The metric's settings, read back by name.</summary>
     public MethodSettings<PixelFlipping> Settings => new(Values);
-
-    /// <summary>Returns the area under each curve (trapezoid, unit spacing) instead of the curve (Quantus's <c>return_auc_per_sample</c>).</summary>
-    public PixelFlipping ReturnAuc(bool auc = true) => this with { Values = Values with { ReturnAuc = auc } };
 
     /// <inheritdoc />
     public override string Describe() => $"PixelFlipping({Values.FeaturesPerStep} per step, {Values.Substrate}{(Values.ReturnAuc ? ", AUC" : "")})";
@@ -57,14 +54,5 @@ public sealed record PixelFlipping : AttributionMetric,
         return v.ReturnAuc
             ? MetricMath.ToTensor(curves.Select(c => MetricMath.Trapezoid(c)).ToArray(), data.Input)
             : MetricMath.ToTensor(curves, data.Input);
-    }
-}
-
-public static partial class MethodSettingReadBack
-{
-    extension(MethodSettings<PixelFlipping> settings)
-    {
-        /// <summary>Whether the area under each curve is returned instead of the curve.</summary>
-        public bool ReturnAuc => settings.Values.ReturnAuc;
     }
 }

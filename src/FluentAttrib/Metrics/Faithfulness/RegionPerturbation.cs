@@ -15,7 +15,7 @@ namespace FluentAttrib;
 /// Cost: one forward pass per region and example, batched.
 /// </remarks>
 public sealed record RegionPerturbation : AttributionMetric,
-    IAttributionPreprocessingSetting, ISoftmaxSetting, ISubstrateSetting, IPatchSizeSetting, IInternalBatchSizeSetting
+    IAttributionPreprocessingSetting, ISoftmaxSetting, ISubstrateSetting, IPatchSizeSetting, IOrderSetting, IInternalBatchSizeSetting
 {
     private RegionPerturbation(SettingValues values) : base(values) { }
 
@@ -31,14 +31,6 @@ public sealed record RegionPerturbation : AttributionMetric,
 
     /// <summary>The metric's settings, read back by name.</summary>
     public MethodSettings<RegionPerturbation> Settings => new(Values);
-
-    /// <summary>Which patches go first (Quantus's <c>order</c>).</summary>
-    /// <exception cref="ArgumentOutOfRangeException">Not a defined order.</exception>
-    public RegionPerturbation Order(PerturbationOrder order)
-    {
-        if (!Enum.IsDefined(order)) throw new ArgumentOutOfRangeException(nameof(order), order, "Not a defined order.");
-        return this with { Values = Values with { Order = order } };
-    }
 
     /// <summary>How many patches are replaced (Quantus's <c>regions_evaluation</c>; fewer when the image has fewer).</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="regions"/> is less than 1.</exception>
@@ -123,9 +115,6 @@ public static partial class MethodSettingReadBack
 {
     extension(MethodSettings<RegionPerturbation> settings)
     {
-        /// <summary>Which patches go first.</summary>
-        public PerturbationOrder Order => settings.Values.Order;
-
         /// <summary>How many patches are replaced.</summary>
         public int Regions => settings.Values.Regions;
     }

@@ -6,10 +6,11 @@ namespace FluentAttrib;
 
 /// <summary>
 /// ROAD, remove and debias (Rong et al., 2022; Quantus's <c>ROAD</c>): for each percentage p the top
-/// int(pixels·p/100) pixels by attribution (most relevant first) of the original image are imputed by noisy linear
+/// int(pixels·p/100) pixels by attribution of the original image (most relevant first, MoRF, Quantus's only order;
+/// or least relevant first, LeRF, with <c>Order</c>) are imputed by noisy linear
 /// imputation, and the result is 1 when the model still predicts the target class (argmax), else 0. Returns a Float64
 /// (B, percentages) matrix of 0/1; its mean over examples (<c>mean(0)</c>) is Quantus's percentage curve. A faithful
-/// attribution makes accuracy fall fast: lower is better.
+/// attribution makes accuracy fall fast under MoRF (lower is better) and slowly under LeRF (higher is better).
 /// </summary>
 /// <remarks>
 /// The attribution ranks pixels: (B, 1, H, W), or (B, C, H, W) summed over the channels (Quantus accepts only
@@ -18,11 +19,11 @@ namespace FluentAttrib;
 /// <c>StdDev(0)</c> is deterministic. Cost: one sparse solve and one forward pass per percentage and example, batched.
 /// </remarks>
 public sealed record Road : AttributionMetric,
-    IAttributionPreprocessingSetting, INoiseSetting, ISeedSetting, IInternalBatchSizeSetting
+    IAttributionPreprocessingSetting, IOrderSetting, INoiseSetting, ISeedSetting, IInternalBatchSizeSetting
 {
     private Road(SettingValues values) : base(values) { }
 
-    /// <summary>Quantus's defaults: percentages 1, 3, …, 99, noise 0.01, normalized by the batch maximum, signed.</summary>
+    /// <summary>Quantus's defaults: most relevant first, percentages 1, 3, …, 99, noise 0.01, normalized by the batch maximum, signed.</summary>
     public static Road Default { get; } = new(new SettingValues
     {
         Normalization = AttributionNormalization.MaxOfBatch, Absolute = false, StdDevs = [0.01],
@@ -61,7 +62,7 @@ public sealed record Road : AttributionMetric,
         var x = MetricMath.Rows(input);
         int size = height * width;
         var percentages = v.Percentages;
-        var orders = a.Select(r => MetricMath.Descending(r)).ToArray();
+        var orders = a.Select(r => v.Order == PerturbationOrder.MostRelevantFirst ? MetricMath.Descending(r) : MetricMath.Ascending(r)).ToArray();
         double noise = v.StdDevs[0];
         var random = v.Seed is { } seed ? new Random(unchecked((int)seed)) : new Random();
         double Gaussian() => Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
