@@ -51,4 +51,26 @@ internal sealed partial record SettingValues
     // SensitivityMax's perturbation functions (null: the built-in uniform noise of radius Radius); at most one is set.
     public Func<Tensor, Tensor>? SensitivityPerturbation { get; init; }
     public Func<IReadOnlyList<Tensor>, Tensor[]>? SensitivityMultiInputPerturbation { get; init; }
+
+    // Evaluation metrics (Quantus's concepts; each metric's Default sets its own defaults).
+    public AttributionNormalization Normalization { get; init; } = AttributionNormalization.MaxOfBatch;
+    public bool Softmax { get; init; }
+    public Substrate Substrate { get; init; } = Substrate.Minimum;
+    public int FeaturesPerStep { get; init; } = 1;
+    public ValueList<int> PatchSizes { get; init; } = [8];
+    public PerturbationOrder Order { get; init; } = PerturbationOrder.MostRelevantFirst;
+    public int Regions { get; init; } = 100;
+    public ValueList<double> Percentages { get; init; } = [];
+    public double Threshold { get; init; } = 1e-5;
+    public Similarity Similarity { get; init; } = Similarity.Pearson;
+    public int SubsetSize { get; init; } = 224;
+    public int TopK { get; init; } = 1000;
+    public bool ScaleByMaskSize { get; init; }
+    public bool KeepPositive { get; init; }
+    public bool WeightByMaskSize { get; init; }
+    public bool Cascade { get; init; } = true;
+    public bool ReturnAuc { get; init; }
+    public double InputShift { get; init; } = -1;
+    public int Classes { get; init; } = 1000;
+    public bool QuantusQuirks { get; init; } = true;
 }
