@@ -35,7 +35,7 @@ var device = deviceName switch
 };
 string[] models = quick ? ["tv-resnet18"] : ["tv-resnet18", "tv-vgg16", "tv-mobilenet_v2", "x-resnet18", "x-vgg16"];
 string[] methods = ["occlusion", "occlusion-plain", "ablation", "ablation-plain", "ig", "saliency", "gradcam"];
-var cases = models.SelectMany(m => methods.Select(k => $"{m}/{k}")).Concat(quick ? [] : ["approximate"]).ToArray();
+var cases = models.SelectMany(m => methods.Select(k => $"{m}/{k}")).Concat(quick ? [] : ["approximate"]).Concat(quick ? [] : OnnxCases.Names).ToArray();
 
 if (args.Contains("--list"))
 {
@@ -68,6 +68,7 @@ int RunCase(string name)
 {
     set_num_threads(Environment.ProcessorCount);
     if (name == "approximate") return Approximate();
+    if (name.StartsWith("onnx-", StringComparison.Ordinal)) return OnnxCases.Run(name, quick);
     var parts = name.Split('/');
     long size = quick ? 112 : 224;
     int repeats = quick ? 1 : 3;

@@ -10,13 +10,17 @@ internal sealed class ForwardFunction
 {
     private readonly Func<Tensor[], Tensor> _invoke;
 
-    public ForwardFunction(Func<Tensor[], Tensor> invoke, int? arity, nn.Module? module, string description)
+    public ForwardFunction(Func<Tensor[], Tensor> invoke, int? arity, nn.Module? module, string description, bool differentiable = true)
     {
         _invoke = invoke;
         Arity = arity;
         Module = module;
         Description = description;
+        Differentiable = differentiable;
     }
+
+    /// <summary>Whether gradients flow through the function (false for a black box such as an ONNX Runtime session).</summary>
+    public bool Differentiable { get; }
 
     /// <summary>Number of tensors the function takes (attributed + additional), or null for any number.</summary>
     public int? Arity { get; }

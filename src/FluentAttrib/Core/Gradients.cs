@@ -13,6 +13,7 @@ internal static class Gradients
     public static (Tensor[] Gradients, Tensor Outputs) Compute(AttributionContext ctx, IReadOnlyList<Tensor> inputs,
         Target target, int expansion = 1, bool interleave = false)
     {
+        ForwardOnly.RequireGradients(ctx.Forward, "This method");
         for (int i = 0; i < inputs.Count; i++)
             if (!inputs[i].is_floating_point())
                 throw new ArgumentException(

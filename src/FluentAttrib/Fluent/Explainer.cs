@@ -71,6 +71,23 @@ public static partial class Fluent
         return Create(new ForwardFunction(forward, null, null, "the forward function"));
     }
 
+    /// <summary>
+    /// Explains a black-box model: a forward function of any number of tensors (attributed inputs, then additional
+    /// arguments) that is not a TorchSharp computation, such as an ONNX Runtime session (see the FluentAttrib.Onnx
+    /// package), an ML.NET model or a remote service. It is called under <c>no_grad</c> with batches of perturbed copies
+    /// and must return one output row per row of its inputs. The methods that need only forward passes work on it
+    /// (Occlusion, FeatureAblation, FeaturePermutation, ShapleyValues, ShapleyValueSampling, Lime, KernelShap, Rise,
+    /// NoiseTunnel over them) and so do the metrics; a method that needs gradients, or a layer, throws
+    /// <see cref="GradientsUnavailableException"/> before the first pass.
+    /// </summary>
+    /// <param name="forward">The model's forward function.</param>
+    /// <param name="name">What the model is, for messages (e.g. <c>"the ONNX model resnet18.onnx"</c>); by default "the black-box model".</param>
+    public static Explainer ExplainBlackBox(Func<Tensor[], Tensor> forward, string? name = null)
+    {
+        ArgumentNullException.ThrowIfNull(forward);
+        return Create(new ForwardFunction(forward, null, null, string.IsNullOrWhiteSpace(name) ? "the black-box model" : name, differentiable: false));
+    }
+
     /// <summary>The module's name; a disposed module is reported as the argument <c>model</c>.</summary>
     private static string NameOf(nn.Module model)
     {
@@ -161,6 +178,7 @@ public sealed partial record AttributionRun : AttributionRunBase<AttributionRun>
     public Attribution Attribute(params Tensor[] inputs)
     {
         ArgumentNullException.ThrowIfNull(inputs);
+        ForwardOnly.Check(Forward, Method);
         return Execute(inputs, Method.Name, IntegerInputs.Accepts(Method), Method.Attribute);
     }
 }

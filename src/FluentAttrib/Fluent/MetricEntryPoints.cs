@@ -100,6 +100,7 @@ public sealed partial record AttributionRun
         ArgumentNullException.ThrowIfNull(inputs);
         if (Method is MetricOnly)
             throw new InvalidOperationException("Sensitivity needs an attribution method: call With(method) first.");
+        ForwardOnly.Check(Forward, Method);
         return Execute(inputs, nameof(SensitivityMax), IntegerInputs.Accepts(Method), context => metric.Compute(context, Method));
     }
 }

@@ -44,6 +44,15 @@ public static partial class Defaults
     /// <summary>Width of Lime's exponential similarity kernel (<c>kernel_width</c>). <value>1.</value></summary>
     public const double LimeKernelWidth = 1.0;
 
+    /// <summary>Random masks per example of RISE (the paper uses 4000–8000 for ImageNet models). <value>1000.</value></summary>
+    public const int RiseSamples = 1000;
+
+    /// <summary>Cells per spatial dimension of RISE's low-resolution masks (the paper's s). <value>7.</value></summary>
+    public const int RiseGridSize = 7;
+
+    /// <summary>Probability that RISE keeps a mask cell (the paper's p). <value>0.5.</value></summary>
+    public const double RiseKeepProbability = 0.5;
+
     /// <summary>Division guard of DeepLift's multipliers (<c>eps</c>). <value>1e-10.</value></summary>
     public const double Eps = 1e-10;
 

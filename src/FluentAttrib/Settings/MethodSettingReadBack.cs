@@ -169,6 +169,15 @@ public static partial class MethodSettingReadBack
         public LimeDistance Distance => settings.Values.Distance;
     }
 
+    extension(MethodSettings<Rise> settings)
+    {
+        /// <summary>Cells per spatial dimension of the low-resolution masks.</summary>
+        public int GridSize => settings.Values.GridSize;
+
+        /// <summary>Probability that a mask cell is kept.</summary>
+        public double KeepProbability => settings.Values.KeepProbability;
+    }
+
     extension(MethodSettings<NoiseTunnel> settings)
     {
         /// <summary>Whether tensor baselines of the wrapped method are a distribution each noisy copy draws one row from.</summary>

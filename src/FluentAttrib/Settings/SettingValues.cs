@@ -47,6 +47,8 @@ internal sealed partial record SettingValues
     public bool DrawBaselineFromDistribution { get; init; }
     public bool Normalize { get; init; }
     public double Radius { get; init; } = Defaults.SensitivityRadius;
+    public int GridSize { get; init; } = Defaults.RiseGridSize;
+    public double KeepProbability { get; init; } = Defaults.RiseKeepProbability;
 
     // SensitivityMax's perturbation functions (null: the built-in uniform noise of radius Radius); at most one is set.
     public Func<Tensor, Tensor>? SensitivityPerturbation { get; init; }
