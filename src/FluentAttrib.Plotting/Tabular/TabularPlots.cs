@@ -116,7 +116,9 @@ internal static class TabularPlots
         for (int j = 0; j < n; j++) RowLine(plot, j);
         plot.Add.Plottable(plottable);
         var (lo, hi) = Extent(arrows.SelectMany(a => new[] { a.Start, a.End }).Append(baseValue).Append(fx));
-        plot.Axes.SetLimits(lo, hi, -1.1, n + 0.1);
+        // Room for the labels written beside arrows too short to hold them (SHAP pads its axes the same way).
+        double room = 0.08 * (hi - lo);
+        plot.Axes.SetLimits(lo - room, hi + room, -1.1, n + 0.1);
         RowLabels(plot, labels);
         return (8 * Dpi, (int)Math.Round((0.5 * n + 1.5) * Dpi));
     }
