@@ -14,7 +14,10 @@ internal sealed record TensorData(double[] Values, long[] Shape, ScalarType DTyp
     public static string Format(IEnumerable<long> shape) => "[" + string.Join(", ", shape) + "]";
 
     /// <summary>Copies <paramref name="tensor"/>; rejects a disposed, empty or non-finite tensor with a message about <paramref name="what"/>.</summary>
-    public static TensorData Read(Tensor tensor, string what)
+    /// <param name="tensor">The tensor.</param>
+    /// <param name="what">What it is, for messages.</param>
+    /// <param name="allowNaN">Let NaN through (e.g. feature values that are not numbers); infinities are still rejected.</param>
+    public static TensorData Read(Tensor tensor, string what, bool allowNaN = false)
     {
         ArgumentNullException.ThrowIfNull(tensor, what);
         if (tensor.IsInvalid) throw new ObjectDisposedException(what, $"{Capital(what)} tensor has been disposed.");
@@ -27,7 +30,10 @@ internal sealed record TensorData(double[] Values, long[] Shape, ScalarType DTyp
         var copy = tensor.detach().cpu().to_type(ScalarType.Float64).contiguous();
         var values = copy.data<double>().ToArray();
         var data = new TensorData(values, shape, tensor.dtype);
-        data.CheckFinite(what);
+        if (!allowNaN) data.CheckFinite(what);
+        else if (Array.FindIndex(values, double.IsInfinity) is var inf and >= 0)
+            throw new NonFiniteValuesException(
+                $"{Capital(what)} has an infinite value (first at index {Format(data.Unravel(inf))} of shape {data.ShapeText}); only finite values and NaN (not a number) can be drawn.");
         return data;
     }
 
