@@ -48,6 +48,11 @@ internal sealed record SettingValues
     public bool Normalize { get; init; }
     public double Radius { get; init; } = Defaults.SensitivityRadius;
 
+    // Attention-aware methods (AttentionRollout, AttentionFlow, GradientWeightedRollout).
+    public ValueList<Layer> AttentionLayers { get; init; } = [];
+    public AttentionReadout Readout { get; init; } = AttentionReadout.FirstToken;
+    public AttentionHeadFusion HeadFusion { get; init; } = AttentionHeadFusion.Mean;
+
     // SensitivityMax's perturbation functions (null: the built-in uniform noise of radius Radius); at most one is set.
     public Func<Tensor, Tensor>? SensitivityPerturbation { get; init; }
     public Func<IReadOnlyList<Tensor>, Tensor[]>? SensitivityMultiInputPerturbation { get; init; }
