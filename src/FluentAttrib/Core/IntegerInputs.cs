@@ -8,7 +8,8 @@ namespace FluentAttrib.Core;
 internal static class IntegerInputs
 {
     private static readonly HashSet<string> Accepting =
-        [nameof(Occlusion), nameof(FeatureAblation), nameof(FeaturePermutation), nameof(ShapleyValues), nameof(ShapleyValueSampling), nameof(KernelShap), nameof(Lime)];
+        [nameof(Occlusion), nameof(FeatureAblation), nameof(FeaturePermutation), nameof(ShapleyValues), nameof(ShapleyValueSampling), nameof(KernelShap), nameof(Lime),
+         nameof(AttentionRollout), nameof(AttentionFlow), nameof(GradientWeightedRollout)];
 
     /// <summary>Whether <paramref name="method"/> can run on integer inputs.</summary>
     public static bool Accepts(AttributionMethod method) => Accepting.Contains(method.GetType().Name);

@@ -57,3 +57,14 @@ public interface IIncrementalSetting;
 /// and <c>Rule&lt;TModule&gt;(LrpRule)</c> on each method); read back as <c>Settings.LayerRules</c> and <c>Settings.TypeRules</c>.
 /// </summary>
 public interface ILrpRuleSetting;
+
+// --- Attention-aware methods ---
+
+/// <summary>
+/// The method reads a transformer's attention probabilities (<see cref="MethodSettingExtensions.AttentionLayers{TMethod}"/>,
+/// <see cref="MethodSettingExtensions.Readout{TMethod}"/>).
+/// </summary>
+public interface IAttentionSetting;
+
+/// <summary>The method fuses the heads of each attention layer into one map (<see cref="MethodSettingExtensions.HeadFusion{TMethod}"/>).</summary>
+public interface IHeadFusionSetting;

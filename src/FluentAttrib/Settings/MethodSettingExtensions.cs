@@ -270,6 +270,47 @@ public static partial class MethodSettingExtensions
         return Update(method, method.Values with { TypeRules = method.Values.TypeRules.SetItem(moduleType, rule) });
     }
 
+    // --- Attention-aware methods (AttentionRollout, AttentionFlow, GradientWeightedRollout) ---
+
+    /// <summary>
+    /// Reads the attention from <paramref name="layers"/>: modules whose output is the attention probabilities
+    /// (N, heads, L, L), such as the softmax of each self-attention, first layer first. By default every
+    /// <c>Softmax</c> module of the model, in module order. Read back as <c>Settings.AttentionLayers</c>.
+    /// </summary>
+    /// <exception cref="ArgumentException">No layer given, or a layer is null.</exception>
+    public static TMethod AttentionLayers<TMethod>(this TMethod method, params Layer[] layers) where TMethod : ConfigurableMethod, IAttentionSetting
+    {
+        ArgumentNullException.ThrowIfNull(method);
+        ArgumentNullException.ThrowIfNull(layers);
+        if (layers.Length == 0 || layers.Any(l => l is null))
+            throw new ArgumentException("Give at least one attention layer, none of them null.", nameof(layers));
+        return Update(method, method.Values with { AttentionLayers = [.. layers] });
+    }
+
+    /// <summary>
+    /// Which output tokens the relevance is read for: the first token ([CLS], the default, for classifiers that read
+    /// it) or the mean over every real token (for mean-pooled sentence embeddings). Read back as <c>Settings.Readout</c>.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">Not a defined readout.</exception>
+    public static TMethod Readout<TMethod>(this TMethod method, AttentionReadout readout) where TMethod : ConfigurableMethod, IAttentionSetting
+    {
+        ArgumentNullException.ThrowIfNull(method);
+        if (!Enum.IsDefined(readout)) throw new ArgumentOutOfRangeException(nameof(readout), readout, "Unknown readout.");
+        return Update(method, method.Values with { Readout = readout });
+    }
+
+    /// <summary>
+    /// How the heads of a layer are fused into one attention map: their mean (the default, as Abnar and Zuidema),
+    /// maximum or minimum. Read back as <c>Settings.HeadFusion</c>.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">Not a defined fusion.</exception>
+    public static TMethod HeadFusion<TMethod>(this TMethod method, AttentionHeadFusion fusion) where TMethod : ConfigurableMethod, IHeadFusionSetting
+    {
+        ArgumentNullException.ThrowIfNull(method);
+        if (!Enum.IsDefined(fusion)) throw new ArgumentOutOfRangeException(nameof(fusion), fusion, "Unknown head fusion.");
+        return Update(method, method.Values with { HeadFusion = fusion });
+    }
+
     /// <summary>A copy of <paramref name="method"/> with <paramref name="values"/>; the one place a setting is stored.</summary>
     internal static TMethod Update<TMethod>(TMethod method, SettingValues values) where TMethod : ConfigurableMethod =>
         (TMethod)method.WithValues(values);

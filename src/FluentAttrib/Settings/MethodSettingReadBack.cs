@@ -201,4 +201,19 @@ public static partial class MethodSettingReadBack
         /// <summary>The multi-input perturbation function, or null.</summary>
         public Func<IReadOnlyList<Tensor>, Tensor[]>? MultiInputPerturbation => settings.Values.SensitivityMultiInputPerturbation;
     }
+
+    extension<TMethod>(MethodSettings<TMethod> settings) where TMethod : ConfigurableMethod, IAttentionSetting
+    {
+        /// <summary>The attention layers set, or empty for every Softmax module of the model.</summary>
+        public IReadOnlyList<Layer> AttentionLayers => settings.Values.AttentionLayers;
+
+        /// <summary>Which output tokens the relevance is read for.</summary>
+        public AttentionReadout Readout => settings.Values.Readout;
+    }
+
+    extension<TMethod>(MethodSettings<TMethod> settings) where TMethod : ConfigurableMethod, IHeadFusionSetting
+    {
+        /// <summary>How the heads of a layer are fused.</summary>
+        public AttentionHeadFusion HeadFusion => settings.Values.HeadFusion;
+    }
 }

@@ -50,6 +50,11 @@ internal sealed partial record SettingValues
     public int GridSize { get; init; } = Defaults.RiseGridSize;
     public double KeepProbability { get; init; } = Defaults.RiseKeepProbability;
 
+    // Attention-aware methods (AttentionRollout, AttentionFlow, GradientWeightedRollout).
+    public ValueList<Layer> AttentionLayers { get; init; } = [];
+    public AttentionReadout Readout { get; init; } = AttentionReadout.FirstToken;
+    public AttentionHeadFusion HeadFusion { get; init; } = AttentionHeadFusion.Mean;
+
     // SensitivityMax's perturbation functions (null: the built-in uniform noise of radius Radius); at most one is set.
     public Func<Tensor, Tensor>? SensitivityPerturbation { get; init; }
     public Func<IReadOnlyList<Tensor>, Tensor[]>? SensitivityMultiInputPerturbation { get; init; }
