@@ -28,14 +28,15 @@ internal static class Backward
     private static readonly Lazy<MkldnnSwitch?> Switch = new(MkldnnSwitch.Find);
 
     /// <summary>autograd.grad of <paramref name="outputs"/> with respect to <paramref name="inputs"/>, outside oneDNN on the CPU.</summary>
-    public static Tensor[] Grad(IList<Tensor> outputs, IList<Tensor> inputs, IList<Tensor> gradOutputs, bool allowUnused)
+    public static Tensor[] Grad(IList<Tensor> outputs, IList<Tensor> inputs, IList<Tensor> gradOutputs, bool allowUnused,
+        bool retainGraph = false, bool createGraph = false)
     {
         bool cpu = outputs.Count > 0 && outputs[0].device.type == TorchSharp.DeviceType.CPU;
-        if (!cpu) return [.. autograd.grad(outputs, inputs, gradOutputs, allow_unused: allowUnused)];
+        if (!cpu) return [.. autograd.grad(outputs, inputs, gradOutputs, retain_graph: retainGraph, create_graph: createGraph, allow_unused: allowUnused)];
         Enter();
         try
         {
-            return [.. autograd.grad(outputs, inputs, gradOutputs, allow_unused: allowUnused)];
+            return [.. autograd.grad(outputs, inputs, gradOutputs, retain_graph: retainGraph, create_graph: createGraph, allow_unused: allowUnused)];
         }
         finally
         {

@@ -59,7 +59,7 @@ internal sealed class CamPass
                 $"The target {target} of {ctx.Forward.Description} does not depend on the layers through differentiable operations (it has no gradient function).");
         var loss = selected.sum();
         var wrt = needs.InputGradient ? [.. taps, x] : taps;
-        var results = autograd.grad([loss], wrt, [ones_like(loss)], retain_graph: needs.Hessian, create_graph: needs.Hessian, allow_unused: true);
+        var results = Backward.Grad([loss], wrt, [ones_like(loss)], allowUnused: true, retainGraph: needs.Hessian, createGraph: needs.Hessian);
         var grads = new Tensor[n];
         for (int k = 0; k < n; k++) grads[k] = results[k] is { IsInvalid: false } g ? g : zeros_like(taps[k]);
         Tensor? inputGrad = null;
@@ -73,7 +73,7 @@ internal sealed class CamPass
             {
                 // H·A = ∂⟨G, A⟩/∂A; zero when the gradient does not depend on the layer (piecewise-linear downstream).
                 if (!grads[k].requires_grad) { hessians[k] = zeros_like(values[k]); continue; }
-                var hv = autograd.grad([grads[k]], [taps[k]], [values[k]], retain_graph: true, allow_unused: true);
+                var hv = Backward.Grad([grads[k]], [taps[k]], [values[k]], allowUnused: true, retainGraph: true);
                 hessians[k] = hv[0] is { IsInvalid: false } h ? h.detach() : zeros_like(values[k]);
             }
         }
