@@ -207,8 +207,11 @@ public class MLNetModelTests
         var phi = ToArray(permutation.Value);
         Assert.All(Enumerable.Range(0, 8), r => Assert.Equal(0, phi[r, 4]));
         Assert.Contains(Enumerable.Range(0, 8), r => Math.Abs(phi[r, 0]) > 0.1);
-        using var lime = explainer.With(Lime.Samples(40).Seed(0)).Attribute(rows);
+        var reports = new List<AttributionProgress>();
+        using var lime = explainer.With(Lime.Samples(40).Seed(0)).WithProgress(new SyncProgress(reports.Add)).Attribute(rows);
         Assert.Equal(new long[] { 8, 5 }, lime.Value.shape);
+        Assert.NotEmpty(reports);
+        Assert.Equal(reports[^1].Total, reports[^1].Completed);
     }
 
     [Fact]
@@ -279,6 +282,12 @@ public class MLNetModelTests
         public float[] Numbers { get; set; } = [];
 
         public float Label { get; set; }
+    }
+
+    /// <summary>Reports on the calling thread (Progress&lt;T&gt; would post to the thread pool).</summary>
+    private sealed class SyncProgress(Action<AttributionProgress> report) : IProgress<AttributionProgress>
+    {
+        public void Report(AttributionProgress value) => report(value);
     }
 
     public sealed class Partial
