@@ -207,8 +207,11 @@ public class MLNetModelTests
         var phi = ToArray(permutation.Value);
         Assert.All(Enumerable.Range(0, 8), r => Assert.Equal(0, phi[r, 4]));
         Assert.Contains(Enumerable.Range(0, 8), r => Math.Abs(phi[r, 0]) > 0.1);
-        using var lime = explainer.With(Lime.Samples(40).Seed(0)).Attribute(rows);
+        var reports = new List<AttributionProgress>();
+        using var lime = explainer.With(Lime.Samples(40).Seed(0)).WithProgress(new SyncProgress(reports.Add)).Attribute(rows);
         Assert.Equal(new long[] { 8, 5 }, lime.Value.shape);
+        Assert.NotEmpty(reports);
+        Assert.Equal(reports[^1].Total, reports[^1].Completed);
     }
 
     [Fact]
@@ -281,10 +284,68 @@ public class MLNetModelTests
         public float Label { get; set; }
     }
 
+    /// <summary>Reports on the calling thread (Progress&lt;T&gt; would post to the thread pool).</summary>
+    private sealed class SyncProgress(Action<AttributionProgress> report) : IProgress<AttributionProgress>
+    {
+        public void Report(AttributionProgress value) => report(value);
+    }
+
     public sealed class Partial
     {
         public float Size { get; set; }
 
         public float Age { get; set; }
+    }
+}
+
+public class TorchSharpEqualityTests
+{
+    // Not Lime: its kernel weighs samples by their distance from the input in the input's space, which here is the
+    // coalition (which features are present), in TorchSharp the feature values.
+    public static TheoryData<string> Methods => ["KernelShap", "ShapleyValueSampling", "FeatureAblation"];
+
+    [Theory]
+    [MemberData(nameof(Methods))]
+    public void With_one_background_row_the_ml_net_path_equals_the_same_method_on_the_same_model_in_torchsharp(string name)
+    {
+        // One background row is the baseline of the TorchSharp path: same method, same seed, same features, so the
+        // same coalitions; the ML.NET model scores in float32, the TorchSharp copy of it in float64.
+        var ml = new Microsoft.ML.MLContext(seed: 0);
+        var houses = TestData.Houses(200, 1);
+        var train = ml.Data.LoadFromEnumerable(houses);
+        var model = ml.Transforms.Concatenate("Features", "Size", "Age", "Noise")
+            .Append(ml.Regression.Trainers.Sdca(maximumNumberOfIterations: 30)).Fit(train);
+        var weights = model.LastTransformer.Model.Weights.Select(w => (double)w).ToArray();
+        double bias = model.LastTransformer.Model.Bias;
+        var backgroundRow = TestData.Houses(1, 2);
+        var rows = TestData.Houses(5, 3);
+
+        AttributionMethod method = name switch
+        {
+            "KernelShap" => KernelShap.Samples(40).Seed(3),
+            "ShapleyValueSampling" => ShapleyValueSampling.Samples(4).Seed(3),
+            _ => FeatureAblation.Default,
+        };
+        using var viaMLNet = MLNetModel.From(model, ml.Data.LoadFromEnumerable(backgroundRow)).Features("Size", "Age", "Noise")
+            .With(method).Attribute(ml.Data.LoadFromEnumerable(rows));
+
+        static double[] Row(House h) => [h.Size, h.Age, h.Noise];
+        using var x = TorchSharp.torch.tensor(rows.SelectMany(Row).ToArray(), [5, 3], TorchSharp.torch.ScalarType.Float64);
+        using var b = TorchSharp.torch.tensor(Row(backgroundRow[0]), [1, 3], TorchSharp.torch.ScalarType.Float64);
+        using var w = TorchSharp.torch.tensor(weights, TorchSharp.torch.ScalarType.Float64);
+        AttributionMethod torchMethod = method switch
+        {
+            KernelShap k => k.Baseline(b),
+            ShapleyValueSampling s => s.Baseline(b),
+            FeatureAblation f => f.Baseline(b),
+            _ => throw new InvalidOperationException(),
+        };
+        using var viaTorch = Fluent.Explain((TorchSharp.torch.Tensor t) => t.matmul(w) + bias).With(torchMethod).Attribute(x);
+
+        var a = viaMLNet.Value.data<double>().ToArray();
+        var c = viaTorch.Value.data<double>().ToArray();
+        double scale = c.Max(Math.Abs);
+        for (int i = 0; i < a.Length; i++)
+            Assert.True(Math.Abs(a[i] - c[i]) <= 1e-5 * scale, $"{name} element {i}: ML.NET path {a[i]}, TorchSharp {c[i]}");
     }
 }

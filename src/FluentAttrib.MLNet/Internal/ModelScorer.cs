@@ -78,7 +78,7 @@ internal sealed class ModelScorer
         {
             if ((r & 4095) == 0) cancellation.ThrowIfCancellationRequested();
             getter(ref value);
-            into[r++] = ColumnBuffer.ToNumber(value);
+            into[r++] = Number(value);
         }
     }
 
@@ -91,8 +91,13 @@ internal sealed class ModelScorer
             if ((r & 4095) == 0) cancellation.ThrowIfCancellationRequested();
             getter(ref value);
             int at = r * Width, s = 0;
-            foreach (var item in value.DenseValues()) into[at + s++] = ColumnBuffer.ToNumber(item);
+            foreach (var item in value.DenseValues()) into[at + s++] = Number(item);
             r++;
         }
     }
+
+    /// <summary>A float or double score as a double, without boxing.</summary>
+    private static double Number<T>(T value) =>
+        typeof(T) == typeof(float) ? System.Runtime.CompilerServices.Unsafe.As<T, float>(ref value)
+        : System.Runtime.CompilerServices.Unsafe.As<T, double>(ref value);
 }
