@@ -83,6 +83,51 @@ public static class Gallery
         return new GalleryResult(panels, Figure(panels, photo));
     }
 
+    /// <summary>
+    /// Times ScoreCAM and AblationCAM at layer4 (512 channels) against 512 forward passes of the same network on a
+    /// <paramref name="size"/>×<paramref name="size"/> crop of the photo, batched as ScoreCAM batches them (16 per pass),
+    /// in CPU time of this process (robust when other processes share the cores) and in wall time.
+    /// </summary>
+    public static void Measure(TextWriter log, int size)
+    {
+        var head = Head.Load(Path.Combine(AppContext.BaseDirectory, "head.bin"));
+        using var imported = PretrainedResNet18.Create(head.Classes.Count);
+        head.LoadInto(imported.named_children().Single(c => c.name == "fc").module);
+        using var model = ExplainableResNet.From(imported);
+        model.eval();
+        using var preprocess = PretrainedResNet18.LoadPreprocess();
+        using var photo = Photo.Load(Path.Combine(AppContext.BaseDirectory, "images", "dog_cat.jpg"));
+        using var full = preprocess.call(photo.Rgb);
+        using var input = nn.functional.interpolate(full.narrow(3, 0, full.shape[2]), [size, size], mode: InterpolationMode.Bilinear, align_corners: false);
+        int dog = head.IndexOf("dog");
+        var process = Process.GetCurrentProcess();
+        (double Cpu, double Wall) Time(Action action)
+        {
+            process.Refresh();
+            var cpu = process.TotalProcessorTime;
+            var clock = Stopwatch.StartNew();
+            action();
+            process.Refresh();
+            return ((process.TotalProcessorTime - cpu).TotalSeconds, clock.Elapsed.TotalSeconds);
+        }
+        using (no_grad()) model.call(input).Dispose();
+        var forwards = Time(() =>
+        {
+            using var _ = no_grad();
+            for (int i = 0; i < 512; i += 16)
+            {
+                using var scope = NewDisposeScope();
+                model.call(input.expand(16, -1, -1, -1).contiguous());
+            }
+        });
+        var score = Time(() => Explain(model).For(dog).At("layer4").With(ScoreCam.Default).Attribute(input).Dispose());
+        var ablation = Time(() => Explain(model).For(dog).At("layer4").With(AblationCam.Default).Attribute(input).Dispose());
+        log.WriteLine($"{size}×{size} input, layer4 (512 channels), CPU seconds (wall seconds):");
+        log.WriteLine($"  512 forward passes, 16 per pass: {forwards.Cpu:F1} s ({forwards.Wall:F1} s)");
+        log.WriteLine($"  ScoreCAM:    {score.Cpu:F1} s ({score.Wall:F1} s), {score.Cpu / forwards.Cpu:F2}× the forward passes");
+        log.WriteLine($"  AblationCAM: {ablation.Cpu:F1} s ({ablation.Wall:F1} s), {ablation.Cpu / forwards.Cpu:F2}× the forward passes");
+    }
+
     /// <summary>The share of the map's total mass in the left or right half of the picture.</summary>
     public static double MassOnHalf(Tensor map, bool left)
     {

@@ -6,10 +6,12 @@ using CamGallery;
 string outDir = "out";
 bool quick = false;
 string[]? only = null;
+int? measure = null;
 for (int i = 0; i < args.Length; i++)
 {
     if (args[i] == "--out" && i + 1 < args.Length) outDir = args[++i];
     else if (args[i] == "--quick") quick = true;
+    else if (args[i] == "--measure" && i + 1 < args.Length && int.TryParse(args[i + 1], out int side) && side >= 32) { measure = side; i++; }
     else if (args[i] == "--only" && i + 1 < args.Length) only = args[++i].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
     else
     {
@@ -18,7 +20,8 @@ for (int i = 0; i < args.Length; i++)
             ? "Usage: dotnet run --project samples/CamGallery [-- --out DIR] [--quick] [--only NAME,NAME]\n" +
               "  --quick  skips ScoreCAM and AblationCAM (512 forward passes per class each)\n" +
               "  --only   only the named methods (GradCAM, HiResCAM, GradCAMElementWise, GradCAM++, XGradCAM, LayerCAM, EigenCAM,\n" +
-              "           EigenGradCAM, ShapleyCAM, FinerCAM, FullGrad, ScoreCAM, AblationCAM)"
+              "           EigenGradCAM, ShapleyCAM, FinerCAM, FullGrad, ScoreCAM, AblationCAM)\n" +
+              "  --measure SIZE  times ScoreCAM and AblationCAM against 512 forward passes on a SIZE×SIZE crop, and exits"
             : $"error: unknown option '{args[i]}'.");
         return help ? 0 : 2;
     }
@@ -26,6 +29,11 @@ for (int i = 0; i < args.Length; i++)
 try
 {
     FluentAttrib.TorchRuntime.EnsureLoaded();
+    if (measure is { } size)
+    {
+        Gallery.Measure(Console.Out, size);
+        return 0;
+    }
     var gallery = Gallery.Run(Console.Out, includePerturbation: !quick, only);
     Directory.CreateDirectory(outDir);
     string path = Path.GetFullPath(Path.Combine(outDir, "cam_gallery.png"));
