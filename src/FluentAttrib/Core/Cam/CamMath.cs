@@ -48,13 +48,13 @@ internal static class CamMath
 
     /// <summary>
     /// Scales and resizes every (example, channel) slice of (B, C, *S) by itself (pytorch-grad-cam's
-    /// <c>scale_accross_batch_and_channels</c>), giving (B, C, *size).
+    /// <c>scale_accross_batch_and_channels</c>), giving (B, C, *size) (null: no resize).
     /// </summary>
-    public static Tensor ScalePerChannel(Tensor t, long[] size)
+    public static Tensor ScalePerChannel(Tensor t, long[]? size)
     {
         long b = t.shape[0], c = t.shape[1];
         var flat = t.reshape([b * c, .. t.shape.AsSpan(2)]);
-        return ScaleAndResize(flat, size).reshape([b, c, .. size]);
+        return ScaleAndResize(flat, size).reshape([b, c, .. size ?? t.shape.AsSpan(2).ToArray()]);
     }
 
     /// <summary>Rounds a float64 tensor to float32 precision (where pytorch-grad-cam converts to float32); others as is.</summary>

@@ -8,9 +8,10 @@ namespace FluentAttrib;
 /// <summary>
 /// Ablation-CAM (Desai and Ramaswamy, 2020) as pytorch-grad-cam computes it: each channel of the layer is ablated in
 /// turn (the layer's output replaced, the rest of the network run on it) and its weight is the relative drop of the
-/// target's score, (s − s_c) / s. No gradients: one forward pass plus one per ablated channel and example, evaluated
-/// <see cref="MethodSettingExtensions.PerturbationsPerPass{TMethod}"/> copies at a time (pytorch-grad-cam's
-/// <c>batch_size</c>, default <see cref="Defaults.AblationCamPerturbationsPerPass"/>).
+/// target's score, (s − s_c) / s. No gradients: one forward pass plus one per ablated channel and example, in chunks of
+/// <see cref="MethodSettingExtensions.PerturbationsPerPass{TMethod}"/> copies (pytorch-grad-cam's <c>batch_size</c>,
+/// default <see cref="Defaults.AblationCamPerturbationsPerPass"/>), each chunk one pass when the setting is given, or
+/// passes planned from the memory budget (at most 16 copies) when it is not.
 /// <para><b>pytorch-grad-cam's quirks, reproduced by default:</b> when the layer's minimum m is not exactly 0, the
 /// k-th copy of a chunk gets m − k·1e7 instead of a fixed value (so the weights depend on the chunk size), and the
 /// division by s flips the map when s is negative. <c>GradCamQuirks(false)</c> ablates to 0 and divides by |s|.
@@ -55,6 +56,7 @@ public sealed record AblationCam : CamMethod, IPerturbationsPerPassSetting
         long batch = a.shape[0];
         int channels = (int)a.shape[1];
         int chunk = Values.PerturbationsPerPass ?? Defaults.AblationCamPerturbationsPerPass;
+        int physical = Values.PerturbationsPerPass ?? Math.Min(chunk, BatchPlanner.ExamplesPerPass(run, [layer.Input.narrow(0, 0, 1)], withGradients: false));
         bool quirks = Values.GradCamQuirks;
         using var _ = no_grad();
         var original = TargetSelector.Select(layer.Pass.Output, layer.Target).to(ScalarType.Float32).cpu().data<float>().ToArray();
@@ -84,10 +86,16 @@ public sealed record AblationCam : CamMethod, IPerturbationsPerPassSetting
                     m = Math.Min(m, value);
                 }
                 var injected = reshape is null ? copies : reshape.Invert(copies, native.narrow(0, b, 1).expand([n, .. native.shape.AsSpan(1)]), layer.Layer.Handle);
-                var rows = layer.Input.narrow(0, b, 1).expand([n, .. layer.Input.shape.AsSpan(1)]).contiguous();
-                var output = LayerProbe.Inject(ctxB, [rows], [layer.Layer], false, [injected], expansion: n);
-                var s = TargetSelector.Select(output, CamEngine.ForCopies(layer.Target, b, n)).to(ScalarType.Float32).cpu().data<float>().ToArray();
-                Array.Copy(s, 0, scores, start, n);
+                // The chunk fixes the ablation values; the passes that evaluate it hold at most `physical` copies.
+                for (int p0 = 0; p0 < n; p0 += physical)
+                {
+                    int count = Math.Min(physical, n - p0);
+                    var rows = layer.Input.narrow(0, b, 1).expand([count, .. layer.Input.shape.AsSpan(1)]).contiguous();
+                    var output = LayerProbe.Inject(ctxB, [rows], [layer.Layer], false, [injected.narrow(0, p0, count)], expansion: count);
+                    var s = TargetSelector.Select(output, CamEngine.ForCopies(layer.Target, b, count)).to(ScalarType.Float32).cpu().data<float>().ToArray();
+                    Array.Copy(s, 0, scores, start + p0, count);
+                    run.ThrowIfCancelled();
+                }
                 run.Report(Name, ++done, total);
             }
             // pytorch-grad-cam's assemble_ablation_scores: walk the channels against the sorted list; channels not on it

@@ -48,7 +48,7 @@ public abstract record CamMethod : MultiLayerAttributionMethod, ICamSetting
     /// <summary>The target a pass explains, from the given one and the pass's output.</summary>
     internal virtual Target ResolveTarget(Target given, Tensor output) => UsesTarget ? CamEngine.Resolve(given, output, Name) : given;
 
-    /// <summary>Channel weights (B, C) for layer <paramref name="k"/>, or null for an element-wise method.</summary>
+    /// <summary>Channel weights (B, C) for the layer, or null for an element-wise method.</summary>
     internal virtual Tensor? ChannelWeights(CamLayer layer) => null;
 
     /// <summary>The weighted activations (B, C, *S) that are summed (or projected) over channels.</summary>

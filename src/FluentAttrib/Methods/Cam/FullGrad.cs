@@ -64,7 +64,10 @@ public sealed record FullGrad : AttributionMethod, ICamSetting
             {
                 var g = pass.Gradients![l];
                 terms[l + 1] = (CamMath.Expand(layers[l].Bias.unsqueeze(0), g) * g).abs();
-                parts[l + 1] = CamMath.ScalePerChannel(terms[l + 1], size).sum(dim: 1, keepdim: true);
+                // Σ_c resize(scale(T_c)) = resize(Σ_c scale(T_c)): the resize is linear, so the channels are summed at
+                // layer resolution and one map per layer is resized (pytorch-grad-cam resizes every channel).
+                var summed = CamMath.ScalePerChannel(terms[l + 1], null).sum(dim: 1);
+                parts[l + 1] = CamMath.Resize(summed, size).unsqueeze(1);
             }
             var stacked = cat(parts, 1);                                                 // (B, C_in + layers, H, W)
             Tensor map;

@@ -6,7 +6,8 @@ namespace FluentAttrib;
 /// <summary>
 /// Grad-CAM (Selvaraju et al., 2017) as pytorch-grad-cam computes it: channel weights = the mean of the gradient
 /// over the spatial positions, map = ReLU(Σ_c w_c·A_c), scaled to [0, 1] and resized to the input. Captum's form, the
-/// raw signed map, is <see cref="LayerGradCam"/> (equal to this method's <see cref="CamOutput.Raw"/>). One forward
+/// raw signed map with a channel dimension, is <see cref="LayerGradCam"/> (this method's <see cref="CamOutput.Raw"/> is
+/// the same map without it). One forward
 /// and one backward pass.
 /// </summary>
 public sealed record GradCam : CamMethod
