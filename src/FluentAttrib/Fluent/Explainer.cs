@@ -26,7 +26,7 @@ namespace FluentAttrib;
 /// not return one output row per example) give a typed exception naming the argument before the first forward pass
 /// where possible. See docs/safety.md.</para>
 /// </remarks>
-public static class Fluent
+public static partial class Fluent
 {
     /// <summary>Explains a single-input module (its forward is run through <c>call</c>, so hooks fire).</summary>
     public static Explainer Explain(nn.Module<Tensor, Tensor> model)

@@ -27,6 +27,8 @@ public sealed record NonSensitivity : AttributionMetric,
     /// <summary>The metric's settings, read back by name.</summary>
     public MethodSettings<NonSensitivity> Settings => new(Values);
 
+    internal override bool HigherIsBetter => false;
+
     internal override Tensor Evaluate(MetricRequest request)
     {
         var v = Values;

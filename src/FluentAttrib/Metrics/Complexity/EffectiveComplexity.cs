@@ -20,6 +20,8 @@ public sealed record EffectiveComplexity : AttributionMetric, IAttributionPrepro
     /// <summary>The metric's settings, read back by name.</summary>
     public MethodSettings<EffectiveComplexity> Settings => new(Values);
 
+    internal override bool HigherIsBetter => false;
+
     internal override Tensor Evaluate(MetricRequest request)
     {
         var a = MetricMath.Preprocess(request.Attribution, Values.Normalization, Values.Absolute);

@@ -37,6 +37,10 @@ public sealed record Deletion : AttributionMetric,
     /// <inheritdoc />
     public override string Describe() => $"Deletion({Values.FeaturesPerStep} per step, {Values.Substrate})";
 
+    internal override bool HigherIsBetter => false;
+
+    internal override double Summarise(double[] curve) => Core.Metrics.MetricMath.Trapezoid(curve) / (curve.Length - 1);
+
     internal override Tensor Evaluate(MetricRequest request) => RiseCurves.Evaluate(request, Values, Name, insertion: false);
 }
 
@@ -66,6 +70,8 @@ public sealed record Insertion : AttributionMetric,
 
     /// <inheritdoc />
     public override string Describe() => $"Insertion({Values.FeaturesPerStep} per step, {Values.Substrate})";
+
+    internal override double Summarise(double[] curve) => Core.Metrics.MetricMath.Trapezoid(curve) / (curve.Length - 1);
 
     internal override Tensor Evaluate(MetricRequest request) => RiseCurves.Evaluate(request, Values, Name, insertion: true);
 }

@@ -40,6 +40,8 @@ public sealed record PatchInfidelity : AttributionMetric,
     /// <inheritdoc />
     public override string Describe() => $"PatchInfidelity(patches {string.Join(", ", Values.PatchSizes)}, {Values.Substrate})";
 
+    internal override bool HigherIsBetter => false;
+
     internal override Tensor Evaluate(MetricRequest request)
     {
         var v = Values;

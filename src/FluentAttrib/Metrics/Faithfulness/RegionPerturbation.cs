@@ -43,6 +43,10 @@ public sealed record RegionPerturbation : AttributionMetric,
     /// <inheritdoc />
     public override string Describe() => $"RegionPerturbation(patch {Values.PatchSizes[0]}, {Values.Order}, {Values.Regions} regions, {Values.Substrate})";
 
+    internal override bool HigherIsBetter => Values.Order == PerturbationOrder.MostRelevantFirst;
+
+    internal override double Summarise(double[] curve) => Core.Metrics.MetricMath.Trapezoid(curve);
+
     internal override Tensor Evaluate(MetricRequest request)
     {
         var v = Values;
@@ -75,6 +79,10 @@ public sealed record Selectivity : AttributionMetric,
 
     /// <inheritdoc />
     public override string Describe() => $"Selectivity(patch {Values.PatchSizes[0]}, {Values.Substrate})";
+
+    internal override bool HigherIsBetter => false;
+
+    internal override double Summarise(double[] curve) => Core.Metrics.MetricMath.Trapezoid(curve);
 
     internal override Tensor Evaluate(MetricRequest request) =>
         MetricMath.ToTensor(PatchCurves.Evaluate(request, Values, Name, Values.PatchSizes[0], PerturbationOrder.MostRelevantFirst, int.MaxValue).Curves, request.Input);

@@ -46,6 +46,8 @@ public sealed record Road : AttributionMetric,
     /// <inheritdoc />
     public override string Describe() => $"ROAD({Values.Percentages.Length} percentages, noise {Values.StdDevs[0]})";
 
+    internal override bool HigherIsBetter => Values.Order == PerturbationOrder.LeastRelevantFirst;
+
     internal override Tensor Evaluate(MetricRequest request)
     {
         var v = Values;

@@ -50,6 +50,10 @@ public sealed record ModelParameterRandomisation : ExplanationMetric, IAttributi
         return layers;
     }
 
+    internal override bool HigherIsBetter => false;
+
+    internal override double Summarise(double[] curve) => Math.Abs(curve[^1]);
+
     internal override Tensor Evaluate(MetricRequest request)
     {
         var v = Values;

@@ -36,6 +36,8 @@ public sealed record RandomLogit : ExplanationMetric, IAttributionPreprocessingS
     /// <inheritdoc />
     public override string Describe() => $"RandomLogit({Values.Classes} classes, {Values.Similarity})";
 
+    internal override bool HigherIsBetter => false;
+
     internal override Tensor Evaluate(MetricRequest request)
     {
         var v = Values;

@@ -32,6 +32,8 @@ public sealed record MaxSensitivity : ExplanationMetric,
     /// <inheritdoc />
     public override string Describe() => $"MaxSensitivity({Values.Samples} samples, radius {Values.Radius})";
 
+    internal override bool HigherIsBetter => false;
+
     internal override Tensor Evaluate(MetricRequest request) => Sensitivity.Evaluate(request, Values, Name, max: true);
 }
 
@@ -58,6 +60,8 @@ public sealed record AvgSensitivity : ExplanationMetric,
 
     /// <inheritdoc />
     public override string Describe() => $"AvgSensitivity({Values.Samples} samples, radius {Values.Radius})";
+
+    internal override bool HigherIsBetter => false;
 
     internal override Tensor Evaluate(MetricRequest request) => Sensitivity.Evaluate(request, Values, Name, max: false);
 }
