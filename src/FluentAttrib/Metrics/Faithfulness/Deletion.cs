@@ -59,7 +59,7 @@ public sealed record Insertion : AttributionMetric,
     /// <summary>The RISE paper's insertion: substrate a blur of σ 5, one feature per step, softmax scores, the area under the curve.</summary>
     public static Insertion Default { get; } = new(new SettingValues
     {
-        Softmax = true, Substrate = FluentAttrib.Substrate.Blur(5), FeaturesPerStep = 1, ReturnAuc = true, Normalization = AttributionNormalization.None, Absolute = false,
+        Softmax = true, Substrate = FluentAttrib.Substrate.Blur(Defaults.InsertionBlurSigma), FeaturesPerStep = 1, ReturnAuc = true, Normalization = AttributionNormalization.None, Absolute = false,
     });
 
     /// <summary>The default metric putting back <paramref name="features"/> features per step (RISE's <c>step</c>).</summary>

@@ -23,7 +23,7 @@ public sealed record RegionPerturbation : AttributionMetric,
     public static RegionPerturbation Default { get; } = new(new SettingValues
     {
         Normalization = AttributionNormalization.MaxOfBatch, Absolute = false, Softmax = true, Substrate = FluentAttrib.Substrate.Minimum,
-        PatchSizes = [8], Order = PerturbationOrder.MostRelevantFirst, Regions = 100,
+        PatchSizes = [Defaults.RegionPatchSize], Order = PerturbationOrder.MostRelevantFirst, Regions = Defaults.Regions,
     });
 
     /// <summary>The default metric with patches of <paramref name="size"/>.</summary>
@@ -68,7 +68,7 @@ public sealed record Selectivity : AttributionMetric,
     /// <summary>Quantus's defaults: patches of 8, substrate minimum, normalized by the batch maximum, signed, softmax scores.</summary>
     public static Selectivity Default { get; } = new(new SettingValues
     {
-        Normalization = AttributionNormalization.MaxOfBatch, Absolute = false, Softmax = true, Substrate = FluentAttrib.Substrate.Minimum, PatchSizes = [8],
+        Normalization = AttributionNormalization.MaxOfBatch, Absolute = false, Softmax = true, Substrate = FluentAttrib.Substrate.Minimum, PatchSizes = [Defaults.RegionPatchSize],
     });
 
     /// <summary>The default metric with patches of <paramref name="size"/>.</summary>

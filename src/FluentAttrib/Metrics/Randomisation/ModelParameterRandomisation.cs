@@ -29,7 +29,7 @@ public sealed record ModelParameterRandomisation : ExplanationMetric, IAttributi
     /// <summary>Quantus's defaults: cascading from the output, Spearman, seed 42, normalized by the batch maximum, absolute values.</summary>
     public static ModelParameterRandomisation Default { get; } = new(new SettingValues
     {
-        Normalization = AttributionNormalization.MaxOfBatch, Absolute = true, Similarity = FluentAttrib.Similarity.Spearman, Seed = 42, Cascade = true,
+        Normalization = AttributionNormalization.MaxOfBatch, Absolute = true, Similarity = FluentAttrib.Similarity.Spearman, Seed = Defaults.RandomisationSeed, Cascade = true,
     });
 
     /// <summary>The metric's settings, read back by name.</summary>
@@ -74,7 +74,7 @@ public sealed record ModelParameterRandomisation : ExplanationMetric, IAttributi
             {
                 ctx.ThrowIfCancelled();
                 if (!v.Cascade) { foreach (var remove in active) remove(); active.Clear(); }
-                active.Add(Randomise(layers[k].Layer, (v.Seed ?? 42) + 1));
+                active.Add(Randomise(layers[k].Layer, (v.Seed ?? Defaults.RandomisationSeed) + 1));
                 var e = Reexplanation.Explain(request, request.Input, ctx.Target, v);
                 for (int b = 0; b < batch; b++) result[b * layers.Count + k] = MetricMath.Compare(v.Similarity, a[b], e[b]);
                 ctx.Report(Name, k + 1, layers.Count);

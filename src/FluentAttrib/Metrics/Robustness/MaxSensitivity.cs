@@ -20,7 +20,7 @@ public sealed record MaxSensitivity : ExplanationMetric,
     /// <summary>Quantus's defaults: 200 samples, radius 0.2, attributions as given (no normalization, signed).</summary>
     public static MaxSensitivity Default { get; } = new(new SettingValues
     {
-        Normalization = AttributionNormalization.None, Absolute = false, Samples = 200, Radius = 0.2,
+        Normalization = AttributionNormalization.None, Absolute = false, Samples = Defaults.SensitivitySamples, Radius = Defaults.SensitivityNoiseRadius,
     });
 
     /// <summary>The default metric with <paramref name="samples"/> perturbed inputs per example.</summary>
@@ -49,7 +49,7 @@ public sealed record AvgSensitivity : ExplanationMetric,
     /// <summary>Quantus's defaults: 200 samples, radius 0.2, attributions as given (no normalization, signed).</summary>
     public static AvgSensitivity Default { get; } = new(new SettingValues
     {
-        Normalization = AttributionNormalization.None, Absolute = false, Samples = 200, Radius = 0.2,
+        Normalization = AttributionNormalization.None, Absolute = false, Samples = Defaults.SensitivitySamples, Radius = Defaults.SensitivityNoiseRadius,
     });
 
     /// <summary>The default metric with <paramref name="samples"/> perturbed inputs per example.</summary>
