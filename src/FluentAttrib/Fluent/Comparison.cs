@@ -41,6 +41,7 @@ public sealed record Comparison
     public Target Target { get; init; }
 
     internal AttributionMethod[] MethodList { get; init; }
+    internal (string Name, Func<Tensor, Tensor> Attribute)[] CustomList { get; init; } = [];
     internal EvaluationMetric[] MetricList { get; init; }
     private IProgress<AttributionProgress>? ProgressSink { get; init; }
     private CancellationToken Token { get; init; }
@@ -59,6 +60,19 @@ public sealed record Comparison
         ArgumentNullException.ThrowIfNull(methods);
         if (methods.Length == 0 || methods.Any(m => m is null)) throw new ArgumentException("Give at least one method, none null.", nameof(methods));
         return this with { MethodList = methods };
+    }
+
+    /// <summary>
+    /// Adds an attribution computed by <paramref name="attribute"/> (inputs → attribution of the input's shape, or
+    /// (B, 1, H, W) for images), named <paramref name="name"/>: e.g. a layer method upsampled to the input, such as
+    /// Grad-CAM. Metrics that explain again (<see cref="ExplanationMetric"/>s) need a method and score it NaN.
+    /// </summary>
+    /// <exception cref="ArgumentException">The name is empty.</exception>
+    public Comparison Method(string name, Func<Tensor, Tensor> attribute)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentNullException.ThrowIfNull(attribute);
+        return this with { CustomList = [.. CustomList, (name, attribute)] };
     }
 
     /// <summary>
@@ -94,20 +108,30 @@ public sealed record Comparison
     public ComparisonReport On(Tensor inputs, Tensor? groundTruth = null)
     {
         ArgumentNullException.ThrowIfNull(inputs);
-        if (MethodList.Length == 0) throw new InvalidOperationException("Choose the methods first: Methods(...).");
+        if (MethodList.Length == 0 && CustomList.Length == 0) throw new InvalidOperationException("Choose the methods first: Methods(...).");
         if (MetricList.Length == 0) throw new InvalidOperationException("Choose the metrics first: Metrics(...).");
         if (groundTruth is null && MetricList.OfType<LocalisationMetric>().FirstOrDefault() is { } loc)
             throw new ArgumentException($"{loc.Name} needs a ground truth: pass it to On(inputs, groundTruth).", nameof(groundTruth));
         var targeted = Explainer.For(Target);
-        int total = MethodList.Length * (1 + MetricList.Length), done = 0;
+        var entries = MethodList.Select(m => (Name: m.Describe(), Method: (AttributionMethod?)m, Custom: (Func<Tensor, Tensor>?)null))
+            .Concat(CustomList.Select(c => (c.Name, Method: (AttributionMethod?)null, Custom: (Func<Tensor, Tensor>?)c.Attribute))).ToArray();
+        int total = entries.Length * (1 + MetricList.Length), done = 0;
         var rows = new List<ComparisonReport.Row>();
-        foreach (var method in MethodList)
+        foreach (var (entryName, method, custom) in entries)
         {
             Token.ThrowIfCancellationRequested();
-            var run = targeted.With(method).WithCancellation(Token);
+            var run = targeted.With(method ?? MetricOnly.Instance).WithCancellation(Token);
             var watch = Stopwatch.StartNew();
-            using var attribution = run.Attribute(inputs);
-            var a = attribution.Value.detach();
+            Tensor a;
+            if (custom is not null)
+            {
+                a = custom(inputs)?.detach() ?? throw new InvalidOperationException($"The attribution function '{entryName}' returned null.");
+            }
+            else
+            {
+                using var attribution = run.Attribute(inputs);
+                a = attribution.Value.detach();
+            }
             var attributionTime = watch.Elapsed;
             ProgressSink?.Report(new AttributionProgress("Compare", ++done, total));
             var cells = new List<ComparisonReport.Cell>();
@@ -117,6 +141,12 @@ public sealed record Comparison
                 watch.Restart();
                 using var scope = NewDisposeScope();
                 var (m, curve) = metric is IReturnAucSetting ? (WithCurve(metric), true) : (metric, false);
+                if (m is ExplanationMetric && method is null)
+                {
+                    cells.Add(new ComparisonReport.Cell(metric.Describe(), Enumerable.Repeat(double.NaN, (int)inputs.shape[0]).ToArray(), null, TimeSpan.Zero));
+                    ProgressSink?.Report(new AttributionProgress("Compare", ++done, total));
+                    continue;
+                }
                 var scores = m switch
                 {
                     LocalisationMetric l => run.Evaluate(l, inputs, a, groundTruth!),
@@ -132,7 +162,8 @@ public sealed record Comparison
                 cells.Add(new ComparisonReport.Cell(metric.Describe(), perExample, meanCurve, watch.Elapsed));
                 ProgressSink?.Report(new AttributionProgress("Compare", ++done, total));
             }
-            rows.Add(new ComparisonReport.Row(method.Describe(), attributionTime, cells));
+            rows.Add(new ComparisonReport.Row(entryName, attributionTime, cells));
+            a.Dispose();
         }
         return new ComparisonReport(rows, MetricList.Select(m => m.Describe()).ToArray(), MetricList.Select(m => m.HigherIsBetter).ToArray());
     }

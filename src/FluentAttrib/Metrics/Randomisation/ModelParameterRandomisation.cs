@@ -108,13 +108,15 @@ public sealed record ModelParameterRandomisation : ExplanationMetric, IAttributi
     {
         switch (layer)
         {
-            case Linear or Conv1d or BatchNorm1d or BatchNorm2d or LayerNorm:
+            case Linear or BatchNorm1d or BatchNorm2d or LayerNorm:
+                return;
+            case Conv1d conv1 when conv1.padding is not null && conv1.padding_mode == PaddingModes.Zeros:
                 return;
             case Conv2d conv when conv.padding_mode == PaddingModes.Zeros:
                 return;
             default:
                 throw new ArgumentException(
-                    $"ModelParameterRandomisation cannot randomise layer '{name}' of type {layer.GetType().Name}; supported: Linear, Conv1d, Conv2d (zero padding), BatchNorm1d, BatchNorm2d, LayerNorm.", "model");
+                    $"ModelParameterRandomisation cannot randomise layer '{name}' of type {layer.GetType().Name}; supported: Linear, Conv1d and Conv2d (explicit zero padding), BatchNorm1d, BatchNorm2d, LayerNorm.", "model");
         }
     }
 
@@ -155,7 +157,7 @@ public sealed record ModelParameterRandomisation : ExplanationMetric, IAttributi
                     long fanIn = conv.weight!.shape.Skip(1).Aggregate(1L, (p, q) => p * q);
                     var w = Uniform(conv.weight!, fanIn, g);
                     var b = conv.bias is { } cb ? Uniform(cb, fanIn, g) : null;
-                    remove = ModuleHooks.AddPost(conv, (_, x, _) => nn.functional.conv1d(x, w, b, conv.stride[0], conv.padding[0], conv.dilation[0], conv.groups));
+                    remove = ModuleHooks.AddPost(conv, (_, x, _) => nn.functional.conv1d(x, w, b, conv.stride[0], conv.padding![0], conv.dilation[0], conv.groups));
                     break;
                 }
                 case BatchNorm1d bn:
