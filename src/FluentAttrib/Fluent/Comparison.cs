@@ -155,8 +155,8 @@ public sealed record Comparison
                     _ => throw new ArgumentException($"Unknown metric type {m.GetType().Name}.", "metrics"),
                 };
                 var rowsOf = MetricMath.Rows(scores.dim() == 1 ? scores.unsqueeze(1) : scores);
-                var perExample = rowsOf.Select(r => r.Length == 1 && !curve ? r[0] : metric.Summarise(r)).ToArray();
-                double[]? meanCurve = scores.dim() == 2
+                var perExample = rowsOf.Select(r => r.Length == 1 && !curve && !metric.AlwaysCurve ? r[0] : metric.Summarise(r)).ToArray();
+                double[]? meanCurve = scores.dim() == 2 && scores.shape[1] > 1
                     ? Enumerable.Range(0, rowsOf[0].Length).Select(k => rowsOf.Average(r => r[k])).ToArray()
                     : null;
                 cells.Add(new ComparisonReport.Cell(metric.Describe(), perExample, meanCurve, watch.Elapsed));

@@ -69,6 +69,7 @@ internal sealed record SettingValues
     public bool KeepPositive { get; init; }
     public bool WeightByMaskSize { get; init; }
     public bool Cascade { get; init; } = true;
+    public bool LastOnly { get; init; }
     public bool ReturnAuc { get; init; }
     public double InputShift { get; init; } = -1;
     public int Classes { get; init; } = 1000;

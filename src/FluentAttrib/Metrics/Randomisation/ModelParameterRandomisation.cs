@@ -38,8 +38,15 @@ public sealed record ModelParameterRandomisation : ExplanationMetric, IAttributi
     /// <summary>Randomises layers cumulatively from the output backwards (true, Quantus's <c>"top_down"</c>) or each alone (false, <c>"independent"</c>).</summary>
     public ModelParameterRandomisation Cascade(bool cascade = true) => this with { Values = Values with { Cascade = cascade } };
 
+    /// <summary>
+    /// Explains only with the fully randomised model (every layer at once), one column: the end point of the cascade
+    /// for the cost of one attribution (Quantus's <c>return_last_correlation</c>, without the intermediate steps).
+    /// </summary>
+    public ModelParameterRandomisation LastOnly(bool last = true) => this with { Values = Values with { LastOnly = last } };
+
     /// <inheritdoc />
-    public override string Describe() => $"ModelParameterRandomisation({(Values.Cascade ? "cascading" : "independent")}, {Values.Similarity})";
+    public override string Describe() =>
+        $"ModelParameterRandomisation({(Values.LastOnly ? "every layer at once" : Values.Cascade ? "cascading" : "independent")}, {Values.Similarity})";
 
     /// <summary>The parametrised leaf layers of <paramref name="model"/> in the order the metric's columns use.</summary>
     public static IReadOnlyList<string> Layers(nn.Module model, bool cascade = true)
@@ -53,6 +60,8 @@ public sealed record ModelParameterRandomisation : ExplanationMetric, IAttributi
     internal override bool HigherIsBetter => false;
 
     internal override double Summarise(double[] curve) => Math.Abs(curve[^1]);
+
+    internal override bool AlwaysCurve => true;
 
     internal override Tensor Evaluate(MetricRequest request)
     {
@@ -70,6 +79,15 @@ public sealed record ModelParameterRandomisation : ExplanationMetric, IAttributi
         var ctx = request.Context;
         try
         {
+            if (v.LastOnly)
+            {
+                foreach (var (_, layer) in layers) active.Add(Randomise(layer, (v.Seed ?? Defaults.RandomisationSeed) + 1));
+                var e = Reexplanation.Explain(request, request.Input, ctx.Target, v);
+                var last = new double[batch];
+                for (int b = 0; b < batch; b++) last[b] = MetricMath.Compare(v.Similarity, a[b], e[b]);
+                ctx.Report(Name, 1, 1);
+                return tensor(last, dtype: ScalarType.Float64).reshape(batch, 1).to(request.Input.device);
+            }
             for (int k = 0; k < layers.Count; k++)
             {
                 ctx.ThrowIfCancelled();
@@ -187,5 +205,8 @@ public static partial class MethodSettingReadBack
     {
         /// <summary>Whether layers are randomised cumulatively from the output backwards.</summary>
         public bool Cascade => settings.Values.Cascade;
+
+        /// <summary>Whether only the fully randomised model is explained.</summary>
+        public bool LastOnly => settings.Values.LastOnly;
     }
 }
