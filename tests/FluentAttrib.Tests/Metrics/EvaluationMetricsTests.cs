@@ -103,9 +103,9 @@ public class EvaluationMetricsTests
         double last = scores[.., 2].abs().mean().item<double>();
         Assert.True(last < 0.25, $"mean |rank correlation| with every layer randomised: {last}");
         // LastOnly explains the fully randomised model once: the cascade's end point.
-        var last = run.Evaluate(ModelParameterRandomisation.Default.Absolute(false).LastOnly(), x, a);
-        Assert.Equal([6L, 1L], last.shape);
-        Assert.True(allclose(last[.., 0], scores[.., 2]));
+        var lastOnly = run.Evaluate(ModelParameterRandomisation.Default.Absolute(false).LastOnly(), x, a);
+        Assert.Equal([6L, 1L], lastOnly.shape);
+        Assert.True(allclose(lastOnly[.., 0], scores[.., 2]));
         var independent = run.Evaluate(ModelParameterRandomisation.Default.Absolute(false).Cascade(false), x, a);
         Assert.Equal([6L, 3L], independent.shape);
         // The model is untouched: parameters and outputs as before, no hook left behind.
