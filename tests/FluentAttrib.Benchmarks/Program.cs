@@ -34,7 +34,7 @@ var device = deviceName switch
     _ => throw new ArgumentException($"--device must be cpu or cuda, not '{deviceName}'."),
 };
 string[] models = quick ? ["tv-resnet18"] : ["tv-resnet18", "tv-vgg16", "tv-mobilenet_v2", "x-resnet18", "x-vgg16"];
-string[] methods = ["occlusion", "occlusion-plain", "ablation", "ablation-plain", "ig", "saliency", "gradcam"];
+string[] methods = ["occlusion", "occlusion-plain", "ablation", "ablation-plain", "ig", "saliency", "gradcam", "deletion"];
 var cases = models.SelectMany(m => methods.Select(k => $"{m}/{k}")).Concat(quick ? [] : ["approximate"]).Concat(quick ? [] : OnnxCases.Names).ToArray();
 
 if (args.Contains("--list"))
@@ -136,6 +136,16 @@ int RunCase(string name)
                 Sync(a.Value);
             }, repeats);
             Print(what, $"{(parts[1] == "saliency" ? "Saliency" : $"LayerGradCam at {layer}")}: {t.Wall * 1000:F0} ms = {t.Wall / reference:F2}× one plain forward + backward of the same image ({reference * 1000:F0} ms)", "");
+            break;
+        }
+        case "deletion":
+        {
+            // A 100-step deletion curve (RISE): 101 points from the image to the fully replaced one, evaluated in batches.
+            int perStep = (int)Math.Ceiling(size * size / 100.0);
+            int points = (int)Math.Ceiling(size * size / (double)perStep) + 1;
+            var saliency = Explain(model).For(208).With(Saliency.Default).Attribute(image).Value.sum([1L], keepdim: true);
+            var t = Timing.Measure(() => Sync(Explain(model).For(208).Evaluate(Deletion.FeaturesPerStep(perStep), image, saliency)), repeats);
+            Print(what, $"Deletion, {points} points ({perStep} pixels per step): {t.Wall:F2} s = {forward * points / t.Wall:F2}× plain batched forward throughput", "");
             break;
         }
         default:

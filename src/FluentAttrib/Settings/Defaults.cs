@@ -77,4 +77,48 @@ public static partial class Defaults
 
     /// <summary>Integration rule of NeuronConductance (Captum's default <c>method</c> for it). <value>The trapezoid rule.</value></summary>
     public const Quadrature NeuronConductanceQuadrature = FluentAttrib.Quadrature.RiemannTrapezoid;
+
+    // Evaluation metrics (Quantus 0.6.0's defaults, and the RISE paper's for insertion).
+
+    /// <summary>Threshold below which a value counts as zero in EffectiveComplexity, MonotonicityCorrelation and NonSensitivity (Quantus's <c>eps</c>). <value>1e-5.</value></summary>
+    public const double MetricThreshold = 1e-5;
+
+    /// <summary>Perturbed inputs per example of MaxSensitivity and AvgSensitivity (<c>nr_samples</c>). <value>200.</value></summary>
+    public const int SensitivitySamples = 200;
+
+    /// <summary>Half-width of the uniform noise of MaxSensitivity and AvgSensitivity (<c>lower_bound</c>). <value>0.2.</value></summary>
+    public const double SensitivityNoiseRadius = 0.2;
+
+    /// <summary>Random subsets per example of FaithfulnessCorrelation (<c>nr_runs</c>). <value>100.</value></summary>
+    public const int FaithfulnessCorrelationSamples = 100;
+
+    /// <summary>Elements per random subset of FaithfulnessCorrelation (<c>subset_size</c>). <value>224.</value></summary>
+    public const int FaithfulnessCorrelationSubsetSize = 224;
+
+    /// <summary>Patch size of RegionPerturbation and Selectivity (<c>patch_size</c>). <value>8.</value></summary>
+    public const int RegionPatchSize = 8;
+
+    /// <summary>Patches replaced by RegionPerturbation (<c>regions_evaluation</c>). <value>100.</value></summary>
+    public const int Regions = 100;
+
+    /// <summary>Patch size of PatchInfidelity (<c>perturb_patch_sizes</c>). <value>4.</value></summary>
+    public const int PatchInfidelityPatchSize = 4;
+
+    /// <summary>Standard deviation of ROAD's imputation noise (<c>noise</c>). <value>0.01.</value></summary>
+    public const double RoadNoise = 0.01;
+
+    /// <summary>Positions checked by TopKIntersection (<c>k</c>). <value>1000.</value></summary>
+    public const int TopK = 1000;
+
+    /// <summary>Classes RandomLogit draws the other class from (<c>num_classes</c>). <value>1000.</value></summary>
+    public const int RandomLogitClasses = 1000;
+
+    /// <summary>Seed of RandomLogit's class draw and of ModelParameterRandomisation's re-initialisation (<c>seed</c>). <value>42.</value></summary>
+    public const long RandomisationSeed = 42;
+
+    /// <summary>Shift of InputInvariance (<c>input_shift</c>). <value>−1.</value></summary>
+    public const double InputShift = -1;
+
+    /// <summary>Standard deviation, in elements, of Insertion's default blur substrate (the RISE paper's σ). <value>5.</value></summary>
+    public const double InsertionBlurSigma = 5;
 }

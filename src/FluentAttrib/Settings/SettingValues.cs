@@ -76,6 +76,7 @@ internal sealed partial record SettingValues
     public bool KeepPositive { get; init; }
     public bool WeightByMaskSize { get; init; }
     public bool Cascade { get; init; } = true;
+    public bool LastOnly { get; init; }
     public bool ReturnAuc { get; init; }
     public double InputShift { get; init; } = -1;
     public int Classes { get; init; } = 1000;

@@ -102,6 +102,10 @@ public class EvaluationMetricsTests
         // Everything randomised (last column): no rank correlation left; one layer randomised keeps some.
         double last = scores[.., 2].abs().mean().item<double>();
         Assert.True(last < 0.25, $"mean |rank correlation| with every layer randomised: {last}");
+        // LastOnly explains the fully randomised model once: the cascade's end point.
+        var lastOnly = run.Evaluate(ModelParameterRandomisation.Default.Absolute(false).LastOnly(), x, a);
+        Assert.Equal([6L, 1L], lastOnly.shape);
+        Assert.True(allclose(lastOnly[.., 0], scores[.., 2]));
         var independent = run.Evaluate(ModelParameterRandomisation.Default.Absolute(false).Cascade(false), x, a);
         Assert.Equal([6L, 3L], independent.shape);
         // The model is untouched: parameters and outputs as before, no hook left behind.
@@ -208,6 +212,53 @@ public class EvaluationMetricsTests
     }
 
     private sealed class SyncProgress(Action<AttributionProgress> report) : IProgress<AttributionProgress>
+    {
+        public void Report(AttributionProgress value) => report(value);
+    }
+}
+
+public class ComparisonTests
+{
+    [Fact]
+    public void The_report_ranks_the_exact_attribution_of_a_linear_model_first_by_deletion_and_insertion()
+    {
+        manual_seed(21);
+        var model = nn.Linear(12, 3, hasBias: false);
+        model.to(ScalarType.Float64).eval();
+        var x = randn(8, 12, dtype: ScalarType.Float64);
+        var target = Target.PerExample(0, 1, 2, 0, 1, 2, 0, 1);
+        var progress = new List<AttributionProgress>();
+        var report = Compare(model).For(target)
+            .Methods(Saliency.Signed, InputXGradient.Default)
+            .Metrics(Deletion.Default.Softmax(false).FeaturesPerStep(2), Insertion.Default.Softmax(false).Substrate(0.0).FeaturesPerStep(2), Sparseness.Default)
+            .WithProgress(new Progress(progress.Add))
+            .On(x);
+        Assert.Equal(["Saliency(signed)", "InputXGradient"], report.Methods);
+        Assert.Equal(3, report.Metrics.Count);
+        Assert.False(report.HigherIsBetter(0));
+        Assert.True(report.HigherIsBetter(1));
+        Assert.Equal(1, report.MostFaithful(0)); // x·w is the exact contribution of each feature: the optimal deletion order
+        Assert.Equal(1, report.MostFaithful(1));
+        Assert.True(report.Mean(1, 0) < report.Mean(0, 0));
+        Assert.Equal(8, report.Scores(0, 0).Count);
+        Assert.Equal(7, report.Curve(1, 0)!.Count); // 12 features, 2 per step, plus the start
+        Assert.Null(report.Curve(1, 2));
+        Assert.True(report.StdDev(0, 0) > 0);
+        Assert.Equal(2 * 4, progress.Count);
+        // The report's area equals the metric's own result.
+        var direct = Explain(model).For(target).Evaluate(Deletion.Default.Softmax(false).FeaturesPerStep(2), x, x * 1 * InputXGradientOf(model, x, target));
+        Assert.Equal(direct.mean().item<double>(), report.Mean(1, 0), 12);
+        string table = report.ToString();
+        Assert.Contains("| method", table);
+        Assert.Contains("Most faithful by Deletion(2 per step, 0): InputXGradient", table);
+        Assert.Throws<ArgumentException>(() => Compare(model).For(target).Methods(Saliency.Signed).Metrics(PointingGame.Default).On(x));
+        Assert.Throws<InvalidOperationException>(() => Compare(model).For(target).On(x));
+    }
+
+    private static Tensor InputXGradientOf(nn.Module<Tensor, Tensor> model, Tensor x, Target target) =>
+        Explain(model).For(target).With(Saliency.Signed).Attribute(x).Value;
+
+    private sealed class Progress(Action<AttributionProgress> report) : IProgress<AttributionProgress>
     {
         public void Report(AttributionProgress value) => report(value);
     }

@@ -23,7 +23,7 @@ public sealed record InputInvariance : ExplanationMetric, IAttributionPreprocess
     private InputInvariance(SettingValues values) : base(values) { }
 
     /// <summary>Quantus's defaults: shift −1, attributions as given (no normalization, signed), Quantus's quirk.</summary>
-    public static InputInvariance Default { get; } = new(new SettingValues { Normalization = AttributionNormalization.None, Absolute = false, InputShift = -1 });
+    public static InputInvariance Default { get; } = new(new SettingValues { Normalization = AttributionNormalization.None, Absolute = false, InputShift = Defaults.InputShift });
 
     /// <summary>The metric's settings, read back by name.</summary>
     public MethodSettings<InputInvariance> Settings => new(Values);

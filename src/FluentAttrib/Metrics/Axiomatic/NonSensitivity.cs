@@ -21,11 +21,13 @@ public sealed record NonSensitivity : AttributionMetric,
     public static NonSensitivity Default { get; } = new(new SettingValues
     {
         Normalization = AttributionNormalization.MaxOfBatch, Absolute = true, Softmax = true, Substrate = FluentAttrib.Substrate.Minimum,
-        FeaturesPerStep = 1, Threshold = 1e-5,
+        FeaturesPerStep = 1, Threshold = Defaults.MetricThreshold,
     });
 
     /// <summary>The metric's settings, read back by name.</summary>
     public MethodSettings<NonSensitivity> Settings => new(Values);
+
+    internal override bool HigherIsBetter => false;
 
     internal override Tensor Evaluate(MetricRequest request)
     {

@@ -17,6 +17,8 @@ public sealed record Complexity : AttributionMetric, IAttributionPreprocessingSe
     /// <summary>The metric's settings, read back by name.</summary>
     public MethodSettings<Complexity> Settings => new(Values);
 
+    internal override bool HigherIsBetter => false;
+
     internal override Tensor Evaluate(MetricRequest request)
     {
         var a = MetricMath.Preprocess(request.Attribution, Values.Normalization, Values.Absolute);

@@ -12,13 +12,15 @@ public sealed record EffectiveComplexity : AttributionMetric, IAttributionPrepro
     private EffectiveComplexity(SettingValues values) : base(values) { }
 
     /// <summary>Quantus's defaults: threshold 1e-5, normalized by the batch maximum, absolute values.</summary>
-    public static EffectiveComplexity Default { get; } = new(new SettingValues { Normalization = AttributionNormalization.MaxOfBatch, Absolute = true, Threshold = 1e-5 });
+    public static EffectiveComplexity Default { get; } = new(new SettingValues { Normalization = AttributionNormalization.MaxOfBatch, Absolute = true, Threshold = Defaults.MetricThreshold });
 
     /// <summary>The default metric with the threshold <paramref name="threshold"/>.</summary>
     public static EffectiveComplexity Threshold(double threshold) => Default.Threshold(threshold);
 
     /// <summary>The metric's settings, read back by name.</summary>
     public MethodSettings<EffectiveComplexity> Settings => new(Values);
+
+    internal override bool HigherIsBetter => false;
 
     internal override Tensor Evaluate(MetricRequest request)
     {

@@ -37,6 +37,10 @@ public sealed record Deletion : AttributionMetric,
     /// <inheritdoc />
     public override string Describe() => $"Deletion({Values.FeaturesPerStep} per step, {Values.Substrate})";
 
+    internal override bool HigherIsBetter => false;
+
+    internal override double Summarise(double[] curve) => Core.Metrics.MetricMath.Trapezoid(curve) / (curve.Length - 1);
+
     internal override Tensor Evaluate(MetricRequest request) => RiseCurves.Evaluate(request, Values, Name, insertion: false);
 }
 
@@ -55,7 +59,7 @@ public sealed record Insertion : AttributionMetric,
     /// <summary>The RISE paper's insertion: substrate a blur of σ 5, one feature per step, softmax scores, the area under the curve.</summary>
     public static Insertion Default { get; } = new(new SettingValues
     {
-        Softmax = true, Substrate = FluentAttrib.Substrate.Blur(5), FeaturesPerStep = 1, ReturnAuc = true, Normalization = AttributionNormalization.None, Absolute = false,
+        Softmax = true, Substrate = FluentAttrib.Substrate.Blur(Defaults.InsertionBlurSigma), FeaturesPerStep = 1, ReturnAuc = true, Normalization = AttributionNormalization.None, Absolute = false,
     });
 
     /// <summary>The default metric putting back <paramref name="features"/> features per step (RISE's <c>step</c>).</summary>
@@ -66,6 +70,8 @@ public sealed record Insertion : AttributionMetric,
 
     /// <inheritdoc />
     public override string Describe() => $"Insertion({Values.FeaturesPerStep} per step, {Values.Substrate})";
+
+    internal override double Summarise(double[] curve) => Core.Metrics.MetricMath.Trapezoid(curve) / (curve.Length - 1);
 
     internal override Tensor Evaluate(MetricRequest request) => RiseCurves.Evaluate(request, Values, Name, insertion: true);
 }

@@ -20,7 +20,7 @@ public sealed record FaithfulnessCorrelation : AttributionMetric,
     public static FaithfulnessCorrelation Default { get; } = new(new SettingValues
     {
         Normalization = AttributionNormalization.MaxOfBatch, Absolute = false, Softmax = false, Substrate = FluentAttrib.Substrate.Minimum,
-        Similarity = FluentAttrib.Similarity.Pearson, Samples = 100, SubsetSize = 224,
+        Similarity = FluentAttrib.Similarity.Pearson, Samples = Defaults.FaithfulnessCorrelationSamples, SubsetSize = Defaults.FaithfulnessCorrelationSubsetSize,
     });
 
     /// <summary>The default metric with <paramref name="samples"/> random subsets (Quantus's <c>nr_runs</c>).</summary>

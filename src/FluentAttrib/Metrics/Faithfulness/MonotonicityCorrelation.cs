@@ -26,7 +26,7 @@ public sealed record MonotonicityCorrelation : AttributionMetric,
     public static MonotonicityCorrelation Default { get; } = new(new SettingValues
     {
         Normalization = AttributionNormalization.MaxOfBatch, Absolute = true, Softmax = true, Substrate = FluentAttrib.Substrate.Minimum,
-        FeaturesPerStep = 1, Similarity = FluentAttrib.Similarity.Spearman, Threshold = 1e-5,
+        FeaturesPerStep = 1, Similarity = FluentAttrib.Similarity.Spearman, Threshold = Defaults.MetricThreshold,
     });
 
     /// <summary>The default metric removing <paramref name="features"/> features per step.</summary>

@@ -22,7 +22,7 @@ public sealed record PatchInfidelity : AttributionMetric,
     /// <summary>Quantus's defaults: patches of 4, substrate minimum, attributions as given (no normalization, signed), logits.</summary>
     public static PatchInfidelity Default { get; } = new(new SettingValues
     {
-        Normalization = AttributionNormalization.None, Absolute = false, Softmax = false, Substrate = FluentAttrib.Substrate.Minimum, PatchSizes = [4],
+        Normalization = AttributionNormalization.None, Absolute = false, Softmax = false, Substrate = FluentAttrib.Substrate.Minimum, PatchSizes = [Defaults.PatchInfidelityPatchSize],
     });
 
     /// <summary>The metric's settings, read back by name.</summary>
@@ -39,6 +39,8 @@ public sealed record PatchInfidelity : AttributionMetric,
 
     /// <inheritdoc />
     public override string Describe() => $"PatchInfidelity(patches {string.Join(", ", Values.PatchSizes)}, {Values.Substrate})";
+
+    internal override bool HigherIsBetter => false;
 
     internal override Tensor Evaluate(MetricRequest request)
     {

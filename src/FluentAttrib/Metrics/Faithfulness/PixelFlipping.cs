@@ -33,6 +33,10 @@ public sealed record PixelFlipping : AttributionMetric,
     /// <inheritdoc />
     public override string Describe() => $"PixelFlipping({Values.FeaturesPerStep} per step, {Values.Substrate}{(Values.ReturnAuc ? ", AUC" : "")})";
 
+    internal override bool HigherIsBetter => false;
+
+    internal override double Summarise(double[] curve) => Core.Metrics.MetricMath.Trapezoid(curve);
+
     internal override Tensor Evaluate(MetricRequest request)
     {
         var v = Values;

@@ -23,7 +23,7 @@ public sealed record RegionPerturbation : AttributionMetric,
     public static RegionPerturbation Default { get; } = new(new SettingValues
     {
         Normalization = AttributionNormalization.MaxOfBatch, Absolute = false, Softmax = true, Substrate = FluentAttrib.Substrate.Minimum,
-        PatchSizes = [8], Order = PerturbationOrder.MostRelevantFirst, Regions = 100,
+        PatchSizes = [Defaults.RegionPatchSize], Order = PerturbationOrder.MostRelevantFirst, Regions = Defaults.Regions,
     });
 
     /// <summary>The default metric with patches of <paramref name="size"/>.</summary>
@@ -42,6 +42,10 @@ public sealed record RegionPerturbation : AttributionMetric,
 
     /// <inheritdoc />
     public override string Describe() => $"RegionPerturbation(patch {Values.PatchSizes[0]}, {Values.Order}, {Values.Regions} regions, {Values.Substrate})";
+
+    internal override bool HigherIsBetter => Values.Order == PerturbationOrder.MostRelevantFirst;
+
+    internal override double Summarise(double[] curve) => Core.Metrics.MetricMath.Trapezoid(curve);
 
     internal override Tensor Evaluate(MetricRequest request)
     {
@@ -64,7 +68,7 @@ public sealed record Selectivity : AttributionMetric,
     /// <summary>Quantus's defaults: patches of 8, substrate minimum, normalized by the batch maximum, signed, softmax scores.</summary>
     public static Selectivity Default { get; } = new(new SettingValues
     {
-        Normalization = AttributionNormalization.MaxOfBatch, Absolute = false, Softmax = true, Substrate = FluentAttrib.Substrate.Minimum, PatchSizes = [8],
+        Normalization = AttributionNormalization.MaxOfBatch, Absolute = false, Softmax = true, Substrate = FluentAttrib.Substrate.Minimum, PatchSizes = [Defaults.RegionPatchSize],
     });
 
     /// <summary>The default metric with patches of <paramref name="size"/>.</summary>
@@ -75,6 +79,10 @@ public sealed record Selectivity : AttributionMetric,
 
     /// <inheritdoc />
     public override string Describe() => $"Selectivity(patch {Values.PatchSizes[0]}, {Values.Substrate})";
+
+    internal override bool HigherIsBetter => false;
+
+    internal override double Summarise(double[] curve) => Core.Metrics.MetricMath.Trapezoid(curve);
 
     internal override Tensor Evaluate(MetricRequest request) =>
         MetricMath.ToTensor(PatchCurves.Evaluate(request, Values, Name, Values.PatchSizes[0], PerturbationOrder.MostRelevantFirst, int.MaxValue).Curves, request.Input);

@@ -26,7 +26,7 @@ public sealed record Road : AttributionMetric,
     /// <summary>Quantus's defaults: most relevant first, percentages 1, 3, …, 99, noise 0.01, normalized by the batch maximum, signed.</summary>
     public static Road Default { get; } = new(new SettingValues
     {
-        Normalization = AttributionNormalization.MaxOfBatch, Absolute = false, StdDevs = [0.01],
+        Normalization = AttributionNormalization.MaxOfBatch, Absolute = false, StdDevs = [Defaults.RoadNoise],
         Percentages = Enumerable.Range(0, 50).Select(i => 1.0 + 2 * i).ToImmutableArray(),
     });
 
@@ -45,6 +45,8 @@ public sealed record Road : AttributionMetric,
 
     /// <inheritdoc />
     public override string Describe() => $"ROAD({Values.Percentages.Length} percentages, noise {Values.StdDevs[0]})";
+
+    internal override bool HigherIsBetter => Values.Order == PerturbationOrder.LeastRelevantFirst;
 
     internal override Tensor Evaluate(MetricRequest request)
     {
@@ -92,5 +94,14 @@ public sealed record Road : AttributionMetric,
         if (target.Shared is { Length: 1 } s) return Enumerable.Repeat(s[0], batch).ToArray();
         if (target.PerExampleIndices is { } list && list.All(t => t.Length == 1)) return list.Select(t => t[0]).ToArray();
         throw new ArgumentException($"ROAD compares the predicted class with the target: give one class index, or one per example (target {target}).", "target");
+    }
+}
+
+public static partial class MethodSettingReadBack
+{
+    extension(MethodSettings<Road> settings)
+    {
+        /// <summary>The percentages of pixels imputed.</summary>
+        public IReadOnlyList<double> Percentages => settings.Values.Percentages;
     }
 }

@@ -13,7 +13,7 @@ public sealed record TopKIntersection : LocalisationMetric, IAttributionPreproce
     private TopKIntersection(SettingValues values) : base(values) { }
 
     /// <summary>Quantus's defaults: k = 1000, not scaled, normalized by the batch maximum, signed.</summary>
-    public static TopKIntersection Default { get; } = new(new SettingValues { Normalization = AttributionNormalization.MaxOfBatch, Absolute = false, TopK = 1000 });
+    public static TopKIntersection Default { get; } = new(new SettingValues { Normalization = AttributionNormalization.MaxOfBatch, Absolute = false, TopK = Defaults.TopK });
 
     /// <summary>The metric's settings, read back by name.</summary>
     public MethodSettings<TopKIntersection> Settings => new(Values);

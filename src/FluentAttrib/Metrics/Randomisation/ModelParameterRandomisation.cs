@@ -29,7 +29,7 @@ public sealed record ModelParameterRandomisation : ExplanationMetric, IAttributi
     /// <summary>Quantus's defaults: cascading from the output, Spearman, seed 42, normalized by the batch maximum, absolute values.</summary>
     public static ModelParameterRandomisation Default { get; } = new(new SettingValues
     {
-        Normalization = AttributionNormalization.MaxOfBatch, Absolute = true, Similarity = FluentAttrib.Similarity.Spearman, Seed = 42, Cascade = true,
+        Normalization = AttributionNormalization.MaxOfBatch, Absolute = true, Similarity = FluentAttrib.Similarity.Spearman, Seed = Defaults.RandomisationSeed, Cascade = true,
     });
 
     /// <summary>The metric's settings, read back by name.</summary>
@@ -38,8 +38,15 @@ public sealed record ModelParameterRandomisation : ExplanationMetric, IAttributi
     /// <summary>Randomises layers cumulatively from the output backwards (true, Quantus's <c>"top_down"</c>) or each alone (false, <c>"independent"</c>).</summary>
     public ModelParameterRandomisation Cascade(bool cascade = true) => this with { Values = Values with { Cascade = cascade } };
 
+    /// <summary>
+    /// Explains only with the fully randomised model (every layer at once), one column: the end point of the cascade
+    /// for the cost of one attribution (Quantus's <c>return_last_correlation</c>, without the intermediate steps).
+    /// </summary>
+    public ModelParameterRandomisation LastOnly(bool last = true) => this with { Values = Values with { LastOnly = last } };
+
     /// <inheritdoc />
-    public override string Describe() => $"ModelParameterRandomisation({(Values.Cascade ? "cascading" : "independent")}, {Values.Similarity})";
+    public override string Describe() =>
+        $"ModelParameterRandomisation({(Values.LastOnly ? "every layer at once" : Values.Cascade ? "cascading" : "independent")}, {Values.Similarity})";
 
     /// <summary>The parametrised leaf layers of <paramref name="model"/> in the order the metric's columns use.</summary>
     public static IReadOnlyList<string> Layers(nn.Module model, bool cascade = true)
@@ -49,6 +56,12 @@ public sealed record ModelParameterRandomisation : ExplanationMetric, IAttributi
         if (cascade) layers.Reverse();
         return layers;
     }
+
+    internal override bool HigherIsBetter => false;
+
+    internal override double Summarise(double[] curve) => Math.Abs(curve[^1]);
+
+    internal override bool AlwaysCurve => true;
 
     internal override Tensor Evaluate(MetricRequest request)
     {
@@ -66,11 +79,20 @@ public sealed record ModelParameterRandomisation : ExplanationMetric, IAttributi
         var ctx = request.Context;
         try
         {
+            if (v.LastOnly)
+            {
+                foreach (var (_, layer) in layers) active.Add(Randomise(layer, (v.Seed ?? Defaults.RandomisationSeed) + 1));
+                var e = Reexplanation.Explain(request, request.Input, ctx.Target, v);
+                var last = new double[batch];
+                for (int b = 0; b < batch; b++) last[b] = MetricMath.Compare(v.Similarity, a[b], e[b]);
+                ctx.Report(Name, 1, 1);
+                return tensor(last, dtype: ScalarType.Float64).reshape(batch, 1).to(request.Input.device);
+            }
             for (int k = 0; k < layers.Count; k++)
             {
                 ctx.ThrowIfCancelled();
                 if (!v.Cascade) { foreach (var remove in active) remove(); active.Clear(); }
-                active.Add(Randomise(layers[k].Layer, (v.Seed ?? 42) + 1));
+                active.Add(Randomise(layers[k].Layer, (v.Seed ?? Defaults.RandomisationSeed) + 1));
                 var e = Reexplanation.Explain(request, request.Input, ctx.Target, v);
                 for (int b = 0; b < batch; b++) result[b * layers.Count + k] = MetricMath.Compare(v.Similarity, a[b], e[b]);
                 ctx.Report(Name, k + 1, layers.Count);
@@ -104,13 +126,15 @@ public sealed record ModelParameterRandomisation : ExplanationMetric, IAttributi
     {
         switch (layer)
         {
-            case Linear or Conv1d or BatchNorm1d or BatchNorm2d or LayerNorm:
+            case Linear or BatchNorm1d or BatchNorm2d or LayerNorm:
+                return;
+            case Conv1d conv1 when conv1.padding is not null && conv1.padding_mode == PaddingModes.Zeros:
                 return;
             case Conv2d conv when conv.padding_mode == PaddingModes.Zeros:
                 return;
             default:
                 throw new ArgumentException(
-                    $"ModelParameterRandomisation cannot randomise layer '{name}' of type {layer.GetType().Name}; supported: Linear, Conv1d, Conv2d (zero padding), BatchNorm1d, BatchNorm2d, LayerNorm.", "model");
+                    $"ModelParameterRandomisation cannot randomise layer '{name}' of type {layer.GetType().Name}; supported: Linear, Conv1d and Conv2d (explicit zero padding), BatchNorm1d, BatchNorm2d, LayerNorm.", "model");
         }
     }
 
@@ -151,7 +175,7 @@ public sealed record ModelParameterRandomisation : ExplanationMetric, IAttributi
                     long fanIn = conv.weight!.shape.Skip(1).Aggregate(1L, (p, q) => p * q);
                     var w = Uniform(conv.weight!, fanIn, g);
                     var b = conv.bias is { } cb ? Uniform(cb, fanIn, g) : null;
-                    remove = ModuleHooks.AddPost(conv, (_, x, _) => nn.functional.conv1d(x, w, b, conv.stride[0], conv.padding[0], conv.dilation[0], conv.groups));
+                    remove = ModuleHooks.AddPost(conv, (_, x, _) => nn.functional.conv1d(x, w, b, conv.stride[0], conv.padding![0], conv.dilation[0], conv.groups));
                     break;
                 }
                 case BatchNorm1d bn:
@@ -181,5 +205,8 @@ public static partial class MethodSettingReadBack
     {
         /// <summary>Whether layers are randomised cumulatively from the output backwards.</summary>
         public bool Cascade => settings.Values.Cascade;
+
+        /// <summary>Whether only the fully randomised model is explained.</summary>
+        public bool LastOnly => settings.Values.LastOnly;
     }
 }

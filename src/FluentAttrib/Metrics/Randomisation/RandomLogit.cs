@@ -19,7 +19,7 @@ public sealed record RandomLogit : ExplanationMetric, IAttributionPreprocessingS
     /// <summary>Quantus's defaults: 1000 classes, SSIM, seed 42, normalized by the batch maximum, signed.</summary>
     public static RandomLogit Default { get; } = new(new SettingValues
     {
-        Normalization = AttributionNormalization.MaxOfBatch, Absolute = false, Classes = 1000, Similarity = FluentAttrib.Similarity.Ssim, Seed = 42,
+        Normalization = AttributionNormalization.MaxOfBatch, Absolute = false, Classes = Defaults.RandomLogitClasses, Similarity = FluentAttrib.Similarity.Ssim, Seed = Defaults.RandomisationSeed,
     });
 
     /// <summary>The metric's settings, read back by name.</summary>
@@ -36,12 +36,14 @@ public sealed record RandomLogit : ExplanationMetric, IAttributionPreprocessingS
     /// <inheritdoc />
     public override string Describe() => $"RandomLogit({Values.Classes} classes, {Values.Similarity})";
 
+    internal override bool HigherIsBetter => false;
+
     internal override Tensor Evaluate(MetricRequest request)
     {
         var v = Values;
         int batch = (int)request.Batch;
         var labels = Road.Labels(request.Context.Target, batch);
-        var random = new Random(unchecked((int)(v.Seed ?? 42)));
+        var random = new Random(unchecked((int)(v.Seed ?? Defaults.RandomisationSeed)));
         var others = labels.Select(y =>
         {
             if (y < 0 || y >= v.Classes)

@@ -20,7 +20,7 @@ public sealed record MaxSensitivity : ExplanationMetric,
     /// <summary>Quantus's defaults: 200 samples, radius 0.2, attributions as given (no normalization, signed).</summary>
     public static MaxSensitivity Default { get; } = new(new SettingValues
     {
-        Normalization = AttributionNormalization.None, Absolute = false, Samples = 200, Radius = 0.2,
+        Normalization = AttributionNormalization.None, Absolute = false, Samples = Defaults.SensitivitySamples, Radius = Defaults.SensitivityNoiseRadius,
     });
 
     /// <summary>The default metric with <paramref name="samples"/> perturbed inputs per example.</summary>
@@ -31,6 +31,8 @@ public sealed record MaxSensitivity : ExplanationMetric,
 
     /// <inheritdoc />
     public override string Describe() => $"MaxSensitivity({Values.Samples} samples, radius {Values.Radius})";
+
+    internal override bool HigherIsBetter => false;
 
     internal override Tensor Evaluate(MetricRequest request) => Sensitivity.Evaluate(request, Values, Name, max: true);
 }
@@ -47,7 +49,7 @@ public sealed record AvgSensitivity : ExplanationMetric,
     /// <summary>Quantus's defaults: 200 samples, radius 0.2, attributions as given (no normalization, signed).</summary>
     public static AvgSensitivity Default { get; } = new(new SettingValues
     {
-        Normalization = AttributionNormalization.None, Absolute = false, Samples = 200, Radius = 0.2,
+        Normalization = AttributionNormalization.None, Absolute = false, Samples = Defaults.SensitivitySamples, Radius = Defaults.SensitivityNoiseRadius,
     });
 
     /// <summary>The default metric with <paramref name="samples"/> perturbed inputs per example.</summary>
@@ -58,6 +60,8 @@ public sealed record AvgSensitivity : ExplanationMetric,
 
     /// <inheritdoc />
     public override string Describe() => $"AvgSensitivity({Values.Samples} samples, radius {Values.Radius})";
+
+    internal override bool HigherIsBetter => false;
 
     internal override Tensor Evaluate(MetricRequest request) => Sensitivity.Evaluate(request, Values, Name, max: false);
 }

@@ -16,6 +16,15 @@ public abstract record EvaluationMetric : ConfigurableMethod
     /// <inheritdoc />
     public sealed override string ToString() => Describe();
 
+    /// <summary>Whether a higher score is better (the comparison report's ranking).</summary>
+    internal virtual bool HigherIsBetter => true;
+
+    /// <summary>One number for an example's curve (the comparison report's summary of curve metrics).</summary>
+    internal virtual double Summarise(double[] curve) => curve.Average();
+
+    /// <summary>Whether a (B, 1) result is still a curve of one point to summarise (not a plain score).</summary>
+    internal virtual bool AlwaysCurve => false;
+
     /// <summary>Computes the scores.</summary>
     internal abstract Tensor Evaluate(MetricRequest request);
 }
