@@ -97,7 +97,8 @@ internal static class SnippetCompiler
     private static bool IsLibrary(string file) =>
         file.StartsWith("FluentAttrib.", StringComparison.Ordinal) && !file.Contains("Tests", StringComparison.Ordinal) && !file.Contains("Generators", StringComparison.Ordinal)
         || file.StartsWith("TorchSharp", StringComparison.Ordinal) || file.StartsWith("TorchVision", StringComparison.Ordinal)
-        || file.StartsWith("ScottPlot", StringComparison.Ordinal) || file.StartsWith("SkiaSharp", StringComparison.Ordinal);
+        || file.StartsWith("ScottPlot", StringComparison.Ordinal) || file.StartsWith("SkiaSharp", StringComparison.Ordinal)
+        || file.StartsWith("Microsoft.ML.OnnxRuntime", StringComparison.Ordinal);
 
     private const string GlobalUsings = """
         global using System;
