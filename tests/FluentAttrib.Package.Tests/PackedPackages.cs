@@ -4,7 +4,7 @@ using System.Xml.Linq;
 namespace FluentAttrib.Package.Tests;
 
 /// <summary>
-/// Packs src/FluentAttrib and src/FluentAttrib.Plotting once per test run, with a unique prerelease version, into a
+/// Packs src/FluentAttrib, src/FluentAttrib.Plotting and src/FluentAttrib.Onnx once per test run, with a unique prerelease version, into a
 /// local folder under a temporary directory outside the repository. The builds of the pack go to an artifacts folder
 /// there too (UseArtifactsOutput), so the repository's own bin/ and obj/ folders are not touched.
 /// </summary>
@@ -21,7 +21,7 @@ public sealed class PackedPackages : IDisposable
         // SemVer 2 prerelease; the leading letter keeps the identifier alphanumeric.
         Version = $"0.0.0-pkgtest.g{Guid.NewGuid():N}";
 
-        foreach (var project in new[] { "src/FluentAttrib.Plotting/FluentAttrib.Plotting.csproj", "src/FluentAttrib/FluentAttrib.csproj" })
+        foreach (var project in new[] { "src/FluentAttrib.Plotting/FluentAttrib.Plotting.csproj", "src/FluentAttrib/FluentAttrib.csproj", "src/FluentAttrib.Onnx/FluentAttrib.Onnx.csproj" })
         {
             Dotnet.Run(RepositoryRoot, CommandTimeout,
                 "pack", Path.Combine(RepositoryRoot, project), "-c", "Release", "-o", Feed, "-nologo",
@@ -38,10 +38,10 @@ public sealed class PackedPackages : IDisposable
     /// <summary>The temporary directory everything of this run lives in (deleted at the end).</summary>
     public string Root { get; }
 
-    /// <summary>The local package folder with the two .nupkg files.</summary>
+    /// <summary>The local package folder with the .nupkg files.</summary>
     public string Feed { get; }
 
-    /// <summary>The version both packages were packed with.</summary>
+    /// <summary>The version the packages were packed with.</summary>
     public string Version { get; }
 
     public string PackagePath(string id) => Path.Combine(Feed, $"{id}.{Version}.nupkg");
