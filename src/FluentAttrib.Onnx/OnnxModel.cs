@@ -142,11 +142,11 @@ public sealed record OnnxModelSettings
     public IReadOnlyList<string> Inputs => InputList;
 
     /// <summary>The graph output explained; null while a graph with several outputs has none chosen.</summary>
-    public string? Output { get; init; }
+    public string? Output { get; internal init; }
 
     /// <summary>Rows per session run set by the user; null for the default (the whole pass, or the graph's fixed batch size).</summary>
-    public int? RowsPerRun { get; init; }
+    public int? RowsPerRun { get; internal init; }
 
     /// <summary>The TorchSharp head applied to the session's output, or null.</summary>
-    public Func<Tensor, Tensor>? Head { get; init; }
+    public Func<Tensor, Tensor>? Head { get; internal init; }
 }

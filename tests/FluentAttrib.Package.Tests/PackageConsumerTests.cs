@@ -65,6 +65,21 @@ public sealed class PackageConsumerTests : IClassFixture<PackedPackages>
     }
 
     [Fact]
+    public void Onnx_package_depends_on_FluentAttrib_of_the_same_version_and_the_managed_ONNX_Runtime_only()
+    {
+        var nuspec = _packages.Nuspec("FluentAttrib.Onnx");
+        Assert.Equal(["FluentAttrib", "Microsoft.ML.OnnxRuntime.Managed"], Dependencies(nuspec).Order());
+        AssertCommonMetadata(nuspec);
+        var fluentAttrib = DependencyElements(nuspec).Single(d => (string?)d.Attribute("id") == "FluentAttrib");
+        Assert.Equal(_packages.Version, (string?)fluentAttrib.Attribute("version"));
+        Assert.True(string.IsNullOrEmpty((string?)fluentAttrib.Attribute("exclude")), "FluentAttrib's assets are excluded for the ONNX package's consumers");
+        var files = _packages.Files("FluentAttrib.Onnx");
+        Assert.Contains("lib/net10.0/FluentAttrib.Onnx.dll", files);
+        Assert.Contains("lib/net10.0/FluentAttrib.Onnx.xml", files);
+        Assert.Contains("README.md", files);
+    }
+
+    [Fact]
     public void Console_project_outside_the_repository_installs_both_packages_and_runs()
     {
         var random = new Random(20261202);

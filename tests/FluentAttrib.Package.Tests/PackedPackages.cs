@@ -4,7 +4,7 @@ using System.Xml.Linq;
 namespace FluentAttrib.Package.Tests;
 
 /// <summary>
-/// Packs src/FluentAttrib, src/FluentAttrib.Plotting and src/FluentAttrib.MLNet once per test run, with a unique prerelease version, into a
+/// Packs src/FluentAttrib, src/FluentAttrib.Plotting, src/FluentAttrib.MLNet and src/FluentAttrib.Onnx once per test run, with a unique prerelease version, into a
 /// local folder under a temporary directory outside the repository. The builds of the pack go to an artifacts folder
 /// there too (UseArtifactsOutput), so the repository's own bin/ and obj/ folders are not touched.
 /// </summary>
@@ -22,7 +22,7 @@ public sealed class PackedPackages : IDisposable
         Version = $"0.0.0-pkgtest.g{Guid.NewGuid():N}";
 
         foreach (var project in new[] { "src/FluentAttrib.Plotting/FluentAttrib.Plotting.csproj", "src/FluentAttrib/FluentAttrib.csproj",
-                     "src/FluentAttrib.MLNet/FluentAttrib.MLNet.csproj" })
+                     "src/FluentAttrib.MLNet/FluentAttrib.MLNet.csproj", "src/FluentAttrib.Onnx/FluentAttrib.Onnx.csproj" })
         {
             Dotnet.Run(RepositoryRoot, CommandTimeout,
                 "pack", Path.Combine(RepositoryRoot, project), "-c", "Release", "-o", Feed, "-nologo",
