@@ -35,7 +35,7 @@ var device = deviceName switch
 };
 string[] models = quick ? ["tv-resnet18"] : ["tv-resnet18", "tv-vgg16", "tv-mobilenet_v2", "x-resnet18", "x-vgg16"];
 string[] methods = ["occlusion", "occlusion-plain", "ablation", "ablation-plain", "ig", "saliency", "gradcam", "deletion"];
-var cases = models.SelectMany(m => methods.Select(k => $"{m}/{k}")).Concat(quick ? [] : ["approximate"]).Concat(quick ? [] : OnnxCases.Names).ToArray();
+var cases = models.SelectMany(m => methods.Select(k => $"{m}/{k}")).Concat(quick ? [] : ["approximate", "minilm"]).Concat(quick ? [] : OnnxCases.Names).ToArray();
 
 if (args.Contains("--list"))
 {
@@ -69,6 +69,7 @@ int RunCase(string name)
     set_num_threads(Environment.ProcessorCount);
     if (name == "approximate") return Approximate();
     if (name.StartsWith("onnx-", StringComparison.Ordinal)) return OnnxCases.Run(name, quick);
+    if (name == "minilm") return MiniLm();
     var parts = name.Split('/');
     long size = quick ? 112 : 224;
     int repeats = quick ? 1 : 3;
@@ -181,6 +182,57 @@ int Approximate()
         approximate.Dispose();
     }
     Console.WriteLine($"  peak RSS {Rss.Peak() / 1048576.0:F0} MB");
+    return 0;
+}
+
+// The pretrained MiniLM sentence encoder: one LayerIntegratedGradients explanation (50 steps) of a 32-token sentence for
+// its cosine similarity to a second sentence (issue 13's cost target: ≤ 2 s on 2 cores), and the attention-aware methods.
+int MiniLm()
+{
+    var model = PretrainedMiniLM.Create();
+    var tokenizer = PretrainedMiniLM.LoadTokenizer();
+    model.to(device);
+    const string a = "After a long day of meetings about the quarterly budget, the engineering team finally went out together " +
+                     "for dinner at the small Italian restaurant near the old train station downtown.";
+    const string b = "The engineers had dinner at an Italian place by the station after a day of budget meetings.";
+    var ids = tensor(tokenizer.EncodeToIds(a).Take(31).Append(102).Select(i => (long)i).ToArray(), [1, 32]).to(device);
+    var mask = ones_like(ids);
+    using var eb = tokenizer.Encode(b);
+    Tensor reference;
+    using (no_grad()) reference = model.call(eb.Ids.to(device), eb.Mask.to(device));
+    var target = Target.Score(e => nn.functional.cosine_similarity(e, reference.expand_as(e), dim: 1), "cosine");
+    var baseline = zeros_like(ids);
+    baseline[0, 0] = 101;
+    baseline[0, 31] = 102;
+    double ForwardBackward() => Timing.Measure(() =>
+    {
+        using var scope = NewDisposeScope();
+        var e = model.call(ids.expand(50, -1).contiguous(), mask.expand(50, -1).contiguous());
+        e.sum().backward();
+    }, 3).Wall;
+    model.zero_grad();
+    double reference50 = ForwardBackward();
+    model.zero_grad();
+    var lig = LayerIntegratedGradients.Steps(50).Baseline(baseline);
+    var t = Timing.Measure(() =>
+    {
+        using var attribution = Explain(model).For(target).At(ExplainableBert.WordEmbeddingsPath).With(lig).WithAdditionalArguments(mask).Attribute(ids);
+        Sync(attribution.Value);
+    }, 3);
+    Print("MiniLM-L6 (pretrained) 32 tokens", $"LayerIntegratedGradients 50 steps on the word embeddings, cosine target: {t.Wall:F2} s " +
+          $"(a plain forward + backward of the 50 path points as one batch: {reference50:F2} s)", "");
+    foreach (var method in new AttributionMethod[] { AttentionRollout.Default.Readout(AttentionReadout.MeanOfTokens),
+                 AttentionFlow.Default.Readout(AttentionReadout.MeanOfTokens), GradientWeightedRollout.Default.Readout(AttentionReadout.MeanOfTokens) })
+    {
+        var tm = Timing.Measure(() => { using var r = Explain(model).For(target).With(method).WithAdditionalArguments(mask).Attribute(ids); Sync(r.Value); }, 3);
+        Print("MiniLM-L6 (pretrained) 32 tokens", $"{method.Describe()}: {tm.Wall * 1000:F0} ms", "");
+    }
+    var tl = Timing.Measure(() =>
+    {
+        using var r = Explain(model).For(target).AtInputOf("embeddings.LayerNorm").With(AttnLrp.Default).WithAdditionalArguments(mask).Attribute(ids);
+        Sync(r.Value);
+    }, 3);
+    Print("MiniLM-L6 (pretrained) 32 tokens", $"AttnLRP: {tl.Wall * 1000:F0} ms", "");
     return 0;
 }
 

@@ -72,13 +72,15 @@ public enum BertPooling
 /// <c>intermediate.dense</c>, <c>intermediate.intermediate_act_fn</c> (GELU, erf form), <c>output.dense</c>,
 /// <c>output.residual</c>, <c>output.LayerNorm</c>. Embeddings: <c>embeddings.word_embeddings</c> (attribute through
 /// it with layer methods), <c>position_embeddings</c>, <c>token_type_embeddings</c>, <c>add_token_type</c>,
-/// <c>add_position</c>, <c>LayerNorm</c>.</para>
+/// <c>add_position</c>, <c>LayerNorm</c>. With <see cref="BertPooling.MeanNormalized"/>, the normalisation is the
+/// module <c>normalize</c> (<see cref="L2Normalization"/>).</para>
 /// </remarks>
 public sealed class ExplainableBert : Module<Tensor, Tensor, Tensor>
 {
 #pragma warning disable IDE1006 // Field names are the state-dict names.
     private readonly BertEmbeddings embeddings;
     private readonly BertEncoder encoder;
+    private readonly L2Normalization? normalize;
 #pragma warning restore IDE1006
 
     /// <summary>A BERT of <paramref name="config"/>'s sizes returning <paramref name="pooling"/>, randomly initialised (normal, σ 0.02, as BERT).</summary>
@@ -92,6 +94,7 @@ public sealed class ExplainableBert : Module<Tensor, Tensor, Tensor>
         Pooling = pooling;
         embeddings = new BertEmbeddings(config);
         encoder = new BertEncoder(config);
+        if (pooling == BertPooling.MeanNormalized) normalize = new L2Normalization();
         RegisterComponents();
         using var _ = no_grad();
         foreach (var (_, m) in named_modules())
@@ -183,7 +186,7 @@ public sealed class ExplainableBert : Module<Tensor, Tensor, Tensor>
     {
         var weights = keep.unsqueeze(-1);
         var mean = (hidden * weights).sum(1) / weights.sum(1).clamp_min(1e-9);
-        return Pooling == BertPooling.MeanNormalized ? functional.normalize(mean, p: 2, dim: 1) : mean;
+        return normalize is null ? mean : normalize.call(mean);
     }
 }
 

@@ -151,6 +151,12 @@ public static partial class MethodSettingReadBack
 
     // Method-specific settings of Saliency, Lime, NoiseTunnel and the metrics.
 
+    extension(MethodSettings<AttnLrp> settings)
+    {
+        /// <summary>Whether the attention probabilities are constants (CP-LRP) rather than propagated through (AttnLRP).</summary>
+        public bool DetachAttention => settings.Values.DetachAttention;
+    }
+
     extension(MethodSettings<Saliency> settings)
     {
         /// <summary>Whether the absolute value of the gradient is returned.</summary>

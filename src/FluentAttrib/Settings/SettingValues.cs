@@ -54,6 +54,7 @@ internal sealed partial record SettingValues
     public ValueList<Layer> AttentionLayers { get; init; } = [];
     public AttentionReadout Readout { get; init; } = AttentionReadout.FirstToken;
     public AttentionHeadFusion HeadFusion { get; init; } = AttentionHeadFusion.Mean;
+    public bool DetachAttention { get; init; }
 
     // SensitivityMax's perturbation functions (null: the built-in uniform noise of radius Radius); at most one is set.
     public Func<Tensor, Tensor>? SensitivityPerturbation { get; init; }

@@ -231,6 +231,27 @@ public sealed class AttentionMethodTests : IDisposable
     }
 
     [Fact]
+    public void Flow_reports_progress_per_example_and_stops_when_cancelled()
+    {
+        var reports = new List<AttributionProgress>();
+        var progress = new SynchronousProgress(reports.Add);
+        using (var flow = Explain(_model).With(AttentionFlow.Default.Readout(AttentionReadout.MeanOfTokens))
+                   .WithAdditionalArguments(_mask).WithProgress(progress).Attribute(_ids))
+            Assert.Equal([2L, Length], flow.Value.shape);
+        Assert.Equal(2, reports.Count);
+        Assert.Equal((2, 2), (reports[^1].Completed, reports[^1].Total));
+        using var cancelled = new CancellationTokenSource();
+        cancelled.Cancel();
+        Assert.ThrowsAny<OperationCanceledException>(() => Explain(_model).With(AttentionFlow.Default)
+            .WithAdditionalArguments(_mask).WithCancellation(cancelled.Token).Attribute(_ids));
+    }
+
+    private sealed class SynchronousProgress(Action<AttributionProgress> report) : IProgress<AttributionProgress>
+    {
+        public void Report(AttributionProgress value) => report(value);
+    }
+
+    [Fact]
     public void Max_flow_of_the_textbook_network_is_23()
     {
         // Cormen et al., Introduction to Algorithms, figure 26.1: s=0, v1..v4 = 1..4, t=5.
