@@ -121,17 +121,39 @@ namespace FluentAttrib.Text
             return new(this, layer);
         }
 
-        /// <summary>A gradient method at the model's token embedding: its <see cref="TorchSharp.Modules.Embedding"/>
-        /// with the most entries (the token table rather than a position table).</summary>
+        /// <summary>A gradient method at the model's token embedding: the <see cref="TorchSharp.Modules.Embedding"/>
+        /// that receives the token ids (found with one probe forward; a position table receives positions instead).</summary>
         public LanguageModelLayerExplainer AtEmbeddings()
         {
-            var embeddings = Explainer.Scorer.Module.named_modules()
-                .Where(m => m.module is TorchSharp.Modules.Embedding)
-                .Select(m => (m.name, rows: ((TorchSharp.Modules.Embedding)m.module).weight!.shape[0]))
-                .ToList();
+            var scorer = Explainer.Scorer;
+            var embeddings = scorer.Module.named_modules().Where(m => m.module is TorchSharp.Modules.Embedding).ToList();
             if (embeddings.Count == 0)
-                throw new InvalidOperationException($"{Explainer.Scorer.Description} has no Embedding module; name the embedding layer with At(layer).");
-            return At(embeddings.MaxBy(e => e.rows).name);
+                throw new InvalidOperationException($"{scorer.Description} has no Embedding module; name the embedding layer with At(layer).");
+            string? found = null;
+            var removers = new List<Action>();
+            try
+            {
+                using var scope = NewDisposeScope();
+                using var _ = no_grad();
+                using var probe = tensor(new long[] { 1, 1, 1 }, [1, 3], ScalarType.Int64, scorer.Device);
+                foreach (var (name, module) in embeddings)
+                {
+                    var embedding = (TorchSharp.Modules.Embedding)module;
+                    if (embedding.weight!.shape[0] < 2) continue;
+                    removers.Add(ModuleHooks.AddPost(embedding, (m, input, output) =>
+                    {
+                        if (found is null && input.shape.SequenceEqual(probe.shape) && (input == 1).all().item<bool>()) found = name;
+                        return null;
+                    }));
+                }
+                scorer.Logits(probe);
+            }
+            finally
+            {
+                foreach (var r in removers) r();
+            }
+            return At(found ?? throw new InvalidOperationException(
+                $"No Embedding module of {scorer.Description} received the token ids in a probe forward; name the embedding layer with At(layer)."));
         }
     }
 

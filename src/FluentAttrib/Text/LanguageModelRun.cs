@@ -152,7 +152,7 @@ public sealed record LanguageModelRun
         string description = method.Describe();
         using (var scope = NewDisposeScope())
         {
-            using var ones = input.ToTensor(ScalarType.Float64);
+            using var ones = input.ToTensor(scorer.Dtype);
             for (int j = 0; j < columns; j++)
             {
                 var run = new Explainer(forward).For(Target.Index(j)).With(method).WithCancellation(Token);
@@ -179,7 +179,7 @@ public sealed record LanguageModelRun
         var rows = new Tensor[target.Length];
         string description = method.Describe();
         using var scope = NewDisposeScope();
-        var ones = input.ToTensor(ScalarType.Float64);
+        var ones = input.ToTensor(scorer.Dtype);
         for (int k = 0; k < target.Length; k++)
         {
             int step = k;

@@ -14,8 +14,13 @@ internal sealed class LanguageModelScorer
         Module = module;
         _logits = logits;
         Description = description;
-        Device = module.parameters().FirstOrDefault()?.device ?? CPU;
+        var first = module.parameters().FirstOrDefault(p => p.is_floating_point());
+        Device = first?.device ?? CPU;
+        Dtype = first?.dtype ?? ScalarType.Float32;
     }
+
+    /// <summary>The floating-point type of the model's parameters (the presence vectors are made of it).</summary>
+    public ScalarType Dtype { get; }
 
     public nn.Module Module { get; }
     public string Description { get; }
