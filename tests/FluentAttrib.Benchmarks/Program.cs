@@ -1,8 +1,6 @@
 using System.Diagnostics;
 using FluentAttrib;
 using FluentAttrib.Architectures;
-using FluentAttrib.Pretrained;
-using SkiaSharp;
 using TorchSharp;
 using static FluentAttrib.Fluent;
 using static TorchSharp.torch;
@@ -10,12 +8,13 @@ using static TorchSharp.torch;
 // Throughput of FluentAttrib's methods as ratios to the plain batched forward (and forward + backward) pass of the same
 // model, measured in the same process. Nothing here asserts a time.
 //
-//   dotnet run -c Release --project tests/FluentAttrib.Benchmarks [-- --quick] [--device cpu|cuda] [--case NAME]
+//   dotnet run -c Release --project tests/FluentAttrib.Benchmarks [-- --quick] [--device cpu|cuda] [--case NAME] [--size PX]
 //   dotnet run -c Release --project tests/FluentAttrib.Benchmarks -- --soak [N]   (RSS growth over N mixed attributions)
 //
 // Without --case, every case runs in its own child process (so that the peak RSS printed is that case's) and the
 // parent relays their lines. --quick: only TorchSharp's resnet18 on 112×112 images, one repetition (a smoke check).
-// --device: cuda by default when torch.cuda.is_available(), else cpu. --list prints the cases.
+// --device: cuda by default when torch.cuda.is_available(), else cpu. --list prints the cases. --size: image side
+// (default 224, 112 with --quick). MODEL/occlusion-forced (not in the list): the incremental path whatever it saves.
 
 // --soak [N] runs N mixed attributions (default 10,000) on a small CNN and prints the RSS growth, nothing else.
 if (Array.IndexOf(args, "--soak") is int soakAt and >= 0)
@@ -35,7 +34,7 @@ var device = deviceName switch
 };
 string[] models = quick ? ["tv-resnet18"] : ["tv-resnet18", "tv-vgg16", "tv-mobilenet_v2", "x-resnet18", "x-vgg16"];
 string[] methods = ["occlusion", "occlusion-plain", "ablation", "ablation-plain", "ig", "saliency", "gradcam"];
-var cases = models.SelectMany(m => methods.Select(k => $"{m}/{k}")).Concat(quick ? [] : ["approximate"]).ToArray();
+var cases = models.SelectMany(m => methods.Select(k => $"{m}/{k}")).ToArray();
 
 if (args.Contains("--list"))
 {
@@ -67,9 +66,8 @@ return failures == 0 ? 0 : 1;
 int RunCase(string name)
 {
     set_num_threads(Environment.ProcessorCount);
-    if (name == "approximate") return Approximate();
     var parts = name.Split('/');
-    long size = quick ? 112 : 224;
+    long size = Option("--size") is { } sizeText ? long.Parse(sizeText) : quick ? 112 : 224;
     int repeats = quick ? 1 : 3;
     torch.random.manual_seed(0);
     var (model, layer) = Model(parts[0]);
@@ -102,9 +100,15 @@ int RunCase(string name)
     long features = size / 16 * (size / 16);
     switch (parts[1])
     {
-        case "occlusion" or "occlusion-plain":
+        case "occlusion" or "occlusion-plain" or "occlusion-forced":
         {
-            var method = parts[1] == "occlusion" ? occlusion : occlusion.Incremental(false);
+            // occlusion-forced: the incremental path whatever it saves (for measuring where it stops paying).
+            var method = parts[1] switch
+            {
+                "occlusion" => occlusion,
+                "occlusion-forced" => occlusion with { MinimumIncrementalGain = 0 },
+                _ => occlusion.Incremental(false),
+            };
             string description = "";
             var t = Timing.Once(() => { using var a = Explain(model).For(208).With(method).Attribute(image); Sync(a.Value); description = a.Method; });
             Print(what, $"Occlusion 45/9, {windows} windows: {t.Wall:F2} s = {forward * (windows + 1) / t.Wall:F2}× plain batched forward throughput", description);
@@ -143,36 +147,6 @@ int RunCase(string name)
     return 0;
 }
 
-// The approximate mode (projective-field cap) on a real photo with the pretrained backbone: time and error against
-// exact incremental occlusion, per cap.
-int Approximate()
-{
-    var model = PretrainedResNet18.Create(numClasses: 4);
-    var preprocess = PretrainedResNet18.LoadPreprocess();
-    model.to(device);
-    preprocess.to(device);
-    var image = preprocess.call(Photo(FindPhoto("chelsea.jpg"), 224).to(device));
-    long target;
-    using (no_grad()) target = model.call(image).argmax(1).item<long>();
-    var occlusion = Occlusion.Window(3, 45, 45).Stride(3, 9, 9);
-    Attribution? exact = null;
-    var te = Timing.Once(() => exact = Explain(model).For(target).With(occlusion).Attribute(image));
-    double scale = exact!.Value.abs().max().to(ScalarType.Float64).item<double>();
-    Print("pretrained resnet18 (ML.NET backbone) on chelsea.jpg 224×224", $"exact incremental occlusion 45/9: {te.Wall:F2} s", exact.Method);
-    foreach (double cap in new[] { 0.75, 0.5, 0.35, 0.25 })
-    {
-        Attribution? approximate = null;
-        var t = Timing.Once(() => approximate = Explain(model).For(target).With(occlusion.ApproximateProjectiveField(cap)).Attribute(image));
-        double error = (approximate!.Value - exact.Value).abs().max().to(ScalarType.Float64).item<double>();
-        double correlation = corrcoef(stack([approximate.Value.flatten(), exact.Value.flatten()])).to(ScalarType.Float64)[0, 1].item<double>();
-        Console.WriteLine($"  cap {cap:P0}: {t.Wall:F2} s = {te.Wall / t.Wall:F2}× exact incremental; max |error| {error / scale:P1} of max |attribution|, " +
-                          $"correlation {correlation:F4}; reported Delta {approximate.Delta!.max().to(ScalarType.Float64).item<double>():G3}");
-        approximate.Dispose();
-    }
-    Console.WriteLine($"  peak RSS {Rss.Peak() / 1048576.0:F0} MB");
-    return 0;
-}
-
 (nn.Module<Tensor, Tensor> Model, string Layer) Model(string name) => name switch
 {
     "tv-resnet18" => (torchvision.models.resnet18(), "layer4"),
@@ -196,40 +170,6 @@ string? Option(string name)
 {
     int i = Array.IndexOf(args, name);
     return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
-}
-
-static string FindPhoto(string file)
-{
-    for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-    {
-        var path = Path.Combine(dir.FullName, "samples", "Quickstart", "images", file);
-        if (File.Exists(path)) return path;
-    }
-    throw new FileNotFoundException($"samples/Quickstart/images/{file} not found above {AppContext.BaseDirectory}.");
-}
-
-// Planar RGB 0–255, (1, 3, size, size), the photo's centre square resized.
-static Tensor Photo(string path, int size)
-{
-    using var bitmap = SKBitmap.Decode(path);
-    int side = Math.Min(bitmap.Width, bitmap.Height);
-    using var square = new SKBitmap(size, size, SKColorType.Rgba8888, SKAlphaType.Premul);
-    using (var canvas = new SKCanvas(square))
-    {
-        var source = SKRect.Create((bitmap.Width - side) / 2f, (bitmap.Height - side) / 2f, side, side);
-        using var image = SKImage.FromBitmap(bitmap);
-        canvas.DrawImage(image, source, SKRect.Create(0, 0, size, size), new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.Linear));
-    }
-    var values = new float[3 * size * size];
-    for (int y = 0; y < size; y++)
-        for (int x = 0; x < size; x++)
-        {
-            var c = square.GetPixel(x, y);
-            values[y * size + x] = c.Red;
-            values[size * size + y * size + x] = c.Green;
-            values[2 * size * size + y * size + x] = c.Blue;
-        }
-    return tensor(values, [1, 3, size, size]);
 }
 
 /// <summary>Wall-clock seconds.</summary>

@@ -173,6 +173,48 @@ public class TorchVisionIncrementalTests
         AssertSame(model, x, plain.Value, incremental.Value);
     }
 
+    /// <summary>
+    /// A ResNet of another stage layout needs a block class of its own (TorchSharp's is not public), as the pretrained
+    /// backbone of FluentAttrib.Pretrained ([2, 2, 2, 3]) has: a block written as TorchVision's is analysed through, up to
+    /// the head, and stays exact.
+    /// </summary>
+    [Fact]
+    public void A_resnet_of_another_layout_with_its_own_torchvision_style_blocks_is_analysed_through()
+    {
+        var model = Create(31, () => new TorchSharp.Modules.ResNet("ResNet[1,1,1,2]",
+            (inPlanes, planes, stride, downsample, groups, baseWidth, dilation, normLayer) => new BasicBlock(inPlanes, planes, stride, downsample),
+            1, [1, 1, 1, 2], 10));
+        var graph = ConvGraph.Analyze(model);
+        Assert.NotNull(graph);
+        Assert.Null(graph!.TailConvolution);
+        var x = Data(32, ScalarType.Float32, 1, 3, 64, 64);
+        AssertIncrementalOcclusion(model, x, 2, 16, 8, perPass: 3);
+    }
+
+    /// <summary>TorchVision's basic block as an application writes it (final ReLU applied functionally).</summary>
+    private sealed class BasicBlock : Module<Tensor, Tensor>
+    {
+        private readonly Module<Tensor, Tensor> conv1, bn1, relu1, conv2, bn2;
+        private readonly Module<Tensor, Tensor>? downsample;
+
+        public BasicBlock(long inPlanes, long planes, long stride, Module<Tensor, Tensor>? downsample) : base(nameof(BasicBlock))
+        {
+            conv1 = Conv2d(inPlanes, planes, 3, stride: stride, padding: 1, bias: false);
+            bn1 = BatchNorm2d(planes);
+            relu1 = ReLU();
+            conv2 = Conv2d(planes, planes, 3, padding: 1, bias: false);
+            bn2 = BatchNorm2d(planes);
+            this.downsample = downsample;
+            RegisterComponents();
+        }
+
+        public override Tensor forward(Tensor input)
+        {
+            var x = bn2.call(conv2.call(relu1.call(bn1.call(conv1.call(input)))));
+            return (x + (downsample is null ? input : downsample.call(input))).relu();
+        }
+    }
+
     [Fact]
     public void Where_the_path_cannot_apply_the_description_says_why()
     {

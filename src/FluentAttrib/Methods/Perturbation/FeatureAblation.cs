@@ -61,12 +61,12 @@ public sealed record FeatureAblation : AttributionMethod,
 
         string? note = null; // how the incremental path went, for the attribution's description
         using var incremental = v.Incremental && inputs.Length == 1 && inputs[0].dim() == 4
-            ? IncrementalEvaluator.TryCreate(context, PerturbationRegions.Features(groups, inputs[0]), null, v.PerturbationsPerPass, out note, MinimumIncrementalGain)
+            ? IncrementalEvaluator.TryCreate(context, PerturbationRegions.Features(groups, inputs[0]), v.PerturbationsPerPass, out note, MinimumIncrementalGain)
             : null;
         Tensor outputs;
         if (incremental is not null)
         {
-            outputs = incremental.Evaluate(context, Name, numbers => Build(numbers)[0]);
+            outputs = incremental.Evaluate(context, Name, (_, onDevice) => Build(onDevice)[0]);
         }
         else
         {
