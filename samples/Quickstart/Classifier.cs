@@ -18,8 +18,14 @@ internal interface IClassifier : IDisposable
     /// <summary>Class names, in output order.</summary>
     IReadOnlyList<string> Classes { get; }
 
-    /// <summary>The network input for planar RGB 0–255 (N×3×H×W).</summary>
+    /// <summary>The network input for planar RGB 0–255 (N×3×H×W), on <see cref="Device"/>.</summary>
     Tensor Input(Tensor rgb);
+
+    /// <summary>Where the model runs (the CPU until <see cref="MoveTo"/>).</summary>
+    Device Device { get; }
+
+    /// <summary>Moves the model and its input transform to <paramref name="device"/>.</summary>
+    void MoveTo(Device device);
 
     /// <summary>"dog" or "cat" when class <paramref name="k"/> is one (used to check where the evidence lies), else null.</summary>
     string? AnimalOf(int k);
@@ -44,7 +50,7 @@ internal static class Classifiers
     public static IReadOnlyList<(int Class, float Probability)> Top(this IClassifier network, Tensor rgb, int count)
     {
         using var p = network.Probabilities(rgb);
-        var probabilities = p[0].data<float>().ToArray();
+        var probabilities = p[0].cpu().data<float>().ToArray();
         return [.. Enumerable.Range(0, probabilities.Length).OrderByDescending(k => probabilities[k]).Take(count).Select(k => (k, probabilities[k]))];
     }
 

@@ -36,6 +36,8 @@ internal static class Cli
           --samples N      SmoothGrad samples (default: 4)
           --size PX        height the photo is scaled to, 64 or more (default: 224; at most twice as wide,
                            centre-cropped)
+          --device NAME    cpu or cuda: where the network runs (default: cuda when TorchSharp reports it
+                           available, else cpu)
           --svg            also write each figure as SVG
           --help           show this text
 
@@ -105,7 +107,15 @@ internal static class Cli
         using var photo = Photo.Load(options.Image, options.Size);
         var clock = Stopwatch.StartNew();
         using IClassifier network = options.Weights is null ? Network.Load(head!) : ImageNetResNet18.Load(options.Weights, classes);
-        stdout.WriteLine($"Model: {network.Description} (loaded in {clock.Elapsed.TotalSeconds:F1} s)");
+        try
+        {
+            network.MoveTo(FluentAttrib.Samples.DeviceOption.Resolve(options.Device));
+        }
+        catch (ArgumentException e)
+        {
+            throw new UsageException(e.Message);
+        }
+        stdout.WriteLine($"Model: {network.Description} (loaded in {clock.Elapsed.TotalSeconds:F1} s, runs on {network.Device.type})");
         string shown = options.Image == Options.DefaultImage ? "images/dog_cat.jpg (the sample's default)" : options.Image;
         stdout.WriteLine($"Image: {shown} ({photo.Picture.Width}×{photo.Picture.Height} as the network sees it)");
 
@@ -218,6 +228,7 @@ internal sealed record Options
     public int Samples { get; init; } = new ExplainSettings().NoiseSamples;
     public int Size { get; init; } = Photo.Size;
     public bool Svg { get; init; }
+    public string? Device { get; init; }
     public bool Help { get; init; }
 
     /// <exception cref="UsageException">An unknown option, a missing or bad value.</exception>
@@ -238,6 +249,11 @@ internal sealed record Options
                     ? n
                     : throw new UsageException($"{option} takes a whole number from {min} to {max}, not '{text}'.");
             }
+            string DeviceName()
+            {
+                string text = Value();
+                return FluentAttrib.Samples.DeviceOption.IsValid(text) ? text : throw new UsageException($"--device takes cpu or cuda, not '{text}'.");
+            }
             o = option switch
             {
                 "--help" or "-h" => o with { Help = true },
@@ -250,6 +266,7 @@ internal sealed record Options
                 "--samples" => o with { Samples = Number(1, 1000) },
                 "--size" => o with { Size = Number(64, 2048) }, // at least Occlusion's 45-px window and two layer4 cells
                 "--svg" => o with { Svg = true },
+                "--device" => o with { Device = DeviceName() },
                 _ => throw new UsageException($"Unknown option '{option}'."),
             };
         }

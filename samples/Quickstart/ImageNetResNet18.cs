@@ -18,7 +18,7 @@ internal sealed class ImageNetResNet18 : IClassifier
     /// <summary>ImageNet's per-channel mean and standard deviation of RGB in [0, 1] (torchvision's transforms).</summary>
     private static readonly float[] Mean = [0.485f, 0.456f, 0.406f], Std = [0.229f, 0.224f, 0.225f];
 
-    private readonly Tensor _mean, _std;
+    private Tensor _mean, _std;
 
     private ImageNetResNet18(ExplainableResNet model, IReadOnlyList<string> classes, string weightsPath)
     {
@@ -131,7 +131,19 @@ internal sealed class ImageNetResNet18 : IClassifier
     public Tensor Input(Tensor rgb)
     {
         using var scope = NewDisposeScope();
-        return ((rgb / 255.0) - _mean).div(_std).MoveToOuterDisposeScope();
+        return ((rgb.to(Device) / 255.0) - _mean).div(_std).MoveToOuterDisposeScope();
+    }
+
+    public Device Device { get; private set; } = CPU;
+
+    public void MoveTo(Device device)
+    {
+        Model.to(device);
+        var (mean, std) = (_mean, _std);
+        (_mean, _std) = (mean.to(device), std.to(device));
+        if (!ReferenceEquals(mean, _mean)) mean.Dispose();
+        if (!ReferenceEquals(std, _std)) std.Dispose();
+        Device = device;
     }
 
     /// <summary>ImageNet's dog breeds are classes 151–268, its domestic cats 281–285.</summary>

@@ -46,7 +46,16 @@ internal sealed class Network : IClassifier
     }
 
     /// <summary>The network input for planar RGB 0–255.</summary>
-    public Tensor Input(Tensor rgb) => Preprocess.call(rgb);
+    public Tensor Input(Tensor rgb) => Preprocess.call(rgb.to(Device));
+
+    public Device Device { get; private set; } = CPU;
+
+    public void MoveTo(Device device)
+    {
+        Model.to(device);
+        Preprocess.to(device);
+        Device = device;
+    }
 
     /// <summary>The head's class names are the animals themselves.</summary>
     public string? AnimalOf(int k) => Classes[k] is "dog" or "cat" ? Classes[k] : null;

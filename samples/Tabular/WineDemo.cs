@@ -24,17 +24,21 @@ internal static class WineDemo
     public static readonly string[] Methods = ["IntegratedGradients", "FeatureAblation", "KernelShap"];
 
     /// <summary>Trains the model (seeded, full batch, Adam) and returns it in evaluation mode.</summary>
-    public static nn.Module<Tensor, Tensor> Train(Wine wine, int epochs = 300, int seed = 0)
+    public static nn.Module<Tensor, Tensor> Train(Wine wine, int epochs = 300, int seed = 0, Device? device = null)
     {
+        device ??= CPU;
         torch.manual_seed(seed);
         var model = nn.Sequential(("fc1", nn.Linear(13, 16)), ("relu", nn.ReLU()), ("fc2", nn.Linear(16, 3)));
+        model.to(device);
+        var trainX = wine.TrainX.to(device); // not disposed here: on the CPU it is the data set's own tensor
+        var trainY = wine.TrainY.to(device);
         using var optimizer = optim.Adam(model.parameters(), lr: 0.01, weight_decay: 1e-3);
         model.train();
         for (int epoch = 0; epoch < epochs; epoch++)
         {
             using var scope = NewDisposeScope();
             optimizer.zero_grad();
-            var loss = nn.functional.cross_entropy(model.call(wine.TrainX), wine.TrainY);
+            var loss = nn.functional.cross_entropy(model.call(trainX), trainY);
             loss.backward();
             optimizer.step();
         }
@@ -46,15 +50,18 @@ internal static class WineDemo
     {
         using var _ = no_grad();
         using var scope = NewDisposeScope();
-        return model.call(x).argmax(1).eq(y).to(ScalarType.Float32).mean().item<float>();
+        return model.call(x).argmax(1).eq(y.to(x.device)).to(ScalarType.Float32).mean().item<float>();
     }
 
-    public static WineResult Run(Wine wine, TextWriter log, int kernelShapSamples = 200)
+    /// <summary>Trains the model and attributes, on <paramref name="device"/> (default CPU): model and wines are moved there.</summary>
+    public static WineResult Run(Wine wine, TextWriter log, int kernelShapSamples = 200, Device? device = null)
     {
+        device ??= CPU;
         var clock = Stopwatch.StartNew();
-        using var model = Train(wine);
-        double accuracy = Accuracy(model, wine.TestX, wine.TestY);
-        log.WriteLine($"MLP 13 → 16 → 3 trained on {wine.TrainX.shape[0]} wines in {clock.Elapsed.TotalSeconds:F1} s; " +
+        using var model = Train(wine, device: device);
+        var testX = wine.TestX.to(device);
+        double accuracy = Accuracy(model, testX, wine.TestY);
+        log.WriteLine($"MLP 13 → 16 → 3 trained on {wine.TrainX.shape[0]} wines ({device.type}) in {clock.Elapsed.TotalSeconds:F1} s; " +
                       $"test accuracy {accuracy:P1} on {wine.TestX.shape[0]} wines.");
 
         // Attribute the class's logit (its probability saturates near 1 for most test wines, where removing one
@@ -71,13 +78,13 @@ internal static class WineDemo
         for (int k = 0; k < Wine.ClassNames.Count; k++)
         {
             using var scope = NewDisposeScope();
-            var x = wine.TestX[wine.TestY.eq(k)];
+            var x = wine.TestX[wine.TestY.eq(k)].to(device);
             var byMethod = new Dictionary<string, double[]>();
             foreach (var (name, method) in methods)
             {
                 clock.Restart();
                 using var attribution = Explain(model).For(k).With(method).Attribute(x);
-                byMethod[name] = attribution.Value.mean([0]).to(ScalarType.Float64).data<double>().ToArray();
+                byMethod[name] = attribution.Value.mean([0]).to(ScalarType.Float64).cpu().data<double>().ToArray();
                 if (attribution.Delta is { } delta) maxDelta = Math.Max(maxDelta, delta.abs().max().item<float>());
                 log.WriteLine($"  {Wine.ClassNames[k]}: {name,-19} on {x.shape[0]} wines in {clock.Elapsed.TotalSeconds,5:F2} s");
             }

@@ -21,12 +21,14 @@ internal sealed record TextResult(double TestAccuracy, IReadOnlyList<IReadOnlyLi
 /// </summary>
 internal static class TextDemo
 {
-    public static SentenceClassifier Train(Austen data, int epochs = 15, int seed = 0)
+    public static SentenceClassifier Train(Austen data, int epochs = 15, int seed = 0, Device? device = null)
     {
+        device ??= CPU;
         torch.manual_seed(seed);
         var model = new SentenceClassifier(data.Vocabulary.Count);
-        using var x = data.Encode(data.Train.Select(r => r.Tokens));
-        using var y = Austen.LabelsOf(data.Train);
+        model.to(device);
+        using var x = data.Encode(data.Train.Select(r => r.Tokens)).to(device);
+        using var y = Austen.LabelsOf(data.Train).to(device);
         using var optimizer = optim.Adam(model.parameters(), lr: 0.01, weight_decay: 1e-3);
         var rng = new Random(seed);
         int n = (int)x.shape[0];
@@ -38,7 +40,7 @@ internal static class TextDemo
             for (int start = 0; start < n; start += 64)
             {
                 using var scope = NewDisposeScope();
-                using var index = tensor(order[start..Math.Min(n, start + 64)].Select(i => (long)i).ToArray());
+                using var index = tensor(order[start..Math.Min(n, start + 64)].Select(i => (long)i).ToArray(), device: device);
                 optimizer.zero_grad();
                 var loss = nn.functional.cross_entropy(model.call(x.index_select(0, index)), y.index_select(0, index));
                 loss.backward();
@@ -49,12 +51,14 @@ internal static class TextDemo
         return model;
     }
 
-    public static TextResult Run(Austen data, TextWriter log, int examplesPerNovel = 5)
+    /// <summary>Trains and attributes on <paramref name="device"/> (default CPU): the model and the sentences are moved there.</summary>
+    public static TextResult Run(Austen data, TextWriter log, int examplesPerNovel = 5, Device? device = null)
     {
+        device ??= CPU;
         var clock = Stopwatch.StartNew();
-        using var model = Train(data);
-        using var x = data.Encode(data.Test.Select(r => r.Tokens));
-        using var y = Austen.LabelsOf(data.Test);
+        using var model = Train(data, device: device);
+        using var x = data.Encode(data.Test.Select(r => r.Tokens)).to(device);
+        using var y = Austen.LabelsOf(data.Test).to(device);
         using var probabilities = Probabilities(model, x);
         using var predicted = probabilities.argmax(1);
         double accuracy = predicted.eq(y).to(ScalarType.Float32).mean().item<float>();
@@ -71,8 +75,8 @@ internal static class TextDemo
         log.WriteLine($"LayerIntegratedGradients on 'emb' (50 steps) for {data.Test.Count} sentences in {clock.Elapsed.TotalSeconds:F1} s; " +
                       $"largest completeness error {maxDelta:E1}.");
 
-        var values = perToken.to(ScalarType.Float64).data<double>().ToArray();
-        var p = probabilities.data<float>().ToArray();
+        var values = perToken.to(ScalarType.Float64).cpu().data<double>().ToArray();
+        var p = probabilities.cpu().data<float>().ToArray();
         var top = new List<IReadOnlyList<(string, double, int)>>();
         for (int k = 0; k < 2; k++)
         {

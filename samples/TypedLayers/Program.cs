@@ -1,17 +1,32 @@
 // Typed layer and neuron attribution with the generated accessors: Net.Layers.* for a model written here,
 // ResNet18Layers.* for TorchVision's resnet18 (random weights). Prints shapes and a sanity number for each method.
+// Usage: dotnet run --project samples/TypedLayers [-- --device cpu|cuda]
 using FluentAttrib;
+using FluentAttrib.Samples;
 using TorchSharp;
 using TorchSharp.Modules;
 using TypedLayers;
 using static FluentAttrib.Fluent;
 using static TorchSharp.torch;
 
+string? deviceName = null;
+for (int i = 0; i < args.Length; i++)
+{
+    if (args[i] == "--device" && i + 1 < args.Length && DeviceOption.IsValid(args[i + 1])) deviceName = args[++i];
+    else
+    {
+        bool help = args[i] is "--help" or "-h";
+        Console.Error.WriteLine(help ? $"Usage: dotnet run --project samples/TypedLayers [-- --device cpu|cuda]\n  {DeviceOption.Help}" : $"error: unknown option or value '{args[i]}'.");
+        return help ? 0 : 2;
+    }
+}
+Device device;
 try
 {
     TorchRuntime.EnsureLoaded();
+    device = DeviceOption.Resolve(deviceName);
 }
-catch (TorchSharpLoadException e)
+catch (Exception e) when (e is TorchSharpLoadException or ArgumentException)
 {
     Console.Error.WriteLine(e.Message);
     return 1;
@@ -27,11 +42,13 @@ Console.WriteLine();
 manual_seed(0);
 bool ok = true;
 using var net = new Net();
+net.to(device);
 net.eval();
 using var resnet = torchvision.models.resnet18();
-resnet.eval();
-using var digits = rand(2, 1, 28, 28);
-using var image = randn(1, 3, 224, 224);
+resnet.to(device);
+net.eval();
+using var digits = rand(2, 1, 28, 28, device: device);
+using var image = randn(1, 3, 224, 224, device: device);
 
 ok &= CheckShapes("Net (user-written)", net, Net.Layers.All, digits);
 ok &= CheckShapes("TorchVision resnet18", resnet, ResNet18Layers.All, image);

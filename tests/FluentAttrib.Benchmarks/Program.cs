@@ -1,8 +1,6 @@
 using System.Diagnostics;
 using FluentAttrib;
 using FluentAttrib.Architectures;
-using FluentAttrib.Pretrained;
-using SkiaSharp;
 using TorchSharp;
 using static FluentAttrib.Fluent;
 using static TorchSharp.torch;
@@ -10,12 +8,13 @@ using static TorchSharp.torch;
 // Throughput of FluentAttrib's methods as ratios to the plain batched forward (and forward + backward) pass of the same
 // model, measured in the same process. Nothing here asserts a time.
 //
-//   dotnet run -c Release --project tests/FluentAttrib.Benchmarks [-- --quick] [--device cpu|cuda] [--case NAME]
+//   dotnet run -c Release --project tests/FluentAttrib.Benchmarks [-- --quick] [--device cpu|cuda] [--case NAME] [--size PX]
 //   dotnet run -c Release --project tests/FluentAttrib.Benchmarks -- --soak [N]   (RSS growth over N mixed attributions)
 //
 // Without --case, every case runs in its own child process (so that the peak RSS printed is that case's) and the
 // parent relays their lines. --quick: only TorchSharp's resnet18 on 112×112 images, one repetition (a smoke check).
-// --device: cuda by default when torch.cuda.is_available(), else cpu. --list prints the cases.
+// --device: cuda by default when torch.cuda.is_available(), else cpu. --list prints the cases. --size: image side
+// (default 224, 112 with --quick). MODEL/occlusion-forced (listed with --quick only): the incremental path whatever it saves.
 
 // --soak [N] runs N mixed attributions (default 10,000) on a small CNN and prints the RSS growth, nothing else.
 if (Array.IndexOf(args, "--soak") is int soakAt and >= 0)
@@ -34,8 +33,9 @@ var device = deviceName switch
     _ => throw new ArgumentException($"--device must be cpu or cuda, not '{deviceName}'."),
 };
 string[] models = quick ? ["tv-resnet18"] : ["tv-resnet18", "tv-vgg16", "tv-mobilenet_v2", "x-resnet18", "x-vgg16"];
-string[] methods = ["occlusion", "occlusion-plain", "ablation", "ablation-plain", "ig", "saliency", "gradcam", "deletion"];
-var cases = models.SelectMany(m => methods.Select(k => $"{m}/{k}")).Concat(quick ? ["story-lm"] : ["approximate", "minilm", "story-lm"]).Concat(quick ? [] : OnnxCases.Names).ToArray();
+// At 112×112 (--quick) occlusion 45/9 saves too little to go incremental by default; occlusion-forced still runs that path.
+string[] methods = ["occlusion", "occlusion-plain", .. quick ? new[] { "occlusion-forced" } : [], "ablation", "ablation-plain", "ig", "saliency", "gradcam", "deletion"];
+var cases = models.SelectMany(m => methods.Select(k => $"{m}/{k}")).Concat(quick ? ["story-lm"] : ["minilm", "story-lm"]).Concat(quick ? [] : OnnxCases.Names).ToArray();
 
 if (args.Contains("--list"))
 {
@@ -67,12 +67,11 @@ return failures == 0 ? 0 : 1;
 int RunCase(string name)
 {
     set_num_threads(Environment.ProcessorCount);
-    if (name == "approximate") return Approximate();
     if (name.StartsWith("onnx-", StringComparison.Ordinal)) return OnnxCases.Run(name, quick);
     if (name == "minilm") return MiniLm();
     if (name == "story-lm") return StoryLanguageModel();
     var parts = name.Split('/');
-    long size = quick ? 112 : 224;
+    long size = Option("--size") is { } sizeText ? long.Parse(sizeText) : quick ? 112 : 224;
     int repeats = quick ? 1 : 3;
     torch.random.manual_seed(0);
     var (model, layer) = Model(parts[0]);
@@ -105,9 +104,15 @@ int RunCase(string name)
     long features = size / 16 * (size / 16);
     switch (parts[1])
     {
-        case "occlusion" or "occlusion-plain":
+        case "occlusion" or "occlusion-plain" or "occlusion-forced":
         {
-            var method = parts[1] == "occlusion" ? occlusion : occlusion.Incremental(false);
+            // occlusion-forced: the incremental path whatever it saves (for measuring where it stops paying).
+            var method = parts[1] switch
+            {
+                "occlusion" => occlusion,
+                "occlusion-forced" => occlusion with { MinimumIncrementalGain = 0 },
+                _ => occlusion.Incremental(false),
+            };
             string description = "";
             var t = Timing.Once(() => { using var a = Explain(model).For(208).With(method).Attribute(image); Sync(a.Value); description = a.Method; });
             Print(what, $"Occlusion 45/9, {windows} windows: {t.Wall:F2} s = {forward * (windows + 1) / t.Wall:F2}× plain batched forward throughput", description);
@@ -156,102 +161,9 @@ int RunCase(string name)
     return 0;
 }
 
-// The StoryAttribution sample's word-level GPT with its shipped weights: a 20-word prompt, 10 greedily generated
-// words, FeatureAblation over the prompt words (Captum's LLMAttribution), as the sample runs it.
-int StoryLanguageModel()
-{
-    var corpus = StoryAttribution.StoryCorpus.Load();
-    using var model = StoryAttribution.Weights.Load(corpus);
-    var input = new FluentAttrib.Text.TextTokenInput(StoryAttribution.StoryExplanation.DefaultPrompt(corpus), corpus.Tokenizer, baseline: "<unk>", skipTokens: ["<s>"]);
-    var run = ExplainLanguageModel(model, corpus.Tokenizer).For(FluentAttrib.Text.TextTarget.Generation(10)).With(FeatureAblation.Default);
-    int generated = 0;
-    using (run.Attribute(input)) { } // warm-up
-    var t = Timing.Measure(() => { using var r = run.Attribute(input); generated = r.OutputTokens.Count; }, quick ? 1 : 3);
-    Print("story-lm", $"FeatureAblation over {input.FeatureCount} prompt words, {generated} generated words: {t.Wall:F2} s (issue 17's budget: 5 s)", "");
-    return 0;
-}
-
-// The approximate mode (projective-field cap) on a real photo with the pretrained backbone: time and error against
-// exact incremental occlusion, per cap.
-int Approximate()
-{
-    var model = PretrainedResNet18.Create(numClasses: 4);
-    var preprocess = PretrainedResNet18.LoadPreprocess();
-    model.to(device);
-    preprocess.to(device);
-    var image = preprocess.call(Photo(FindPhoto("chelsea.jpg"), 224).to(device));
-    long target;
-    using (no_grad()) target = model.call(image).argmax(1).item<long>();
-    var occlusion = Occlusion.Window(3, 45, 45).Stride(3, 9, 9);
-    Attribution? exact = null;
-    var te = Timing.Once(() => exact = Explain(model).For(target).With(occlusion).Attribute(image));
-    double scale = exact!.Value.abs().max().to(ScalarType.Float64).item<double>();
-    Print("pretrained resnet18 (ML.NET backbone) on chelsea.jpg 224×224", $"exact incremental occlusion 45/9: {te.Wall:F2} s", exact.Method);
-    foreach (double cap in new[] { 0.75, 0.5, 0.35, 0.25 })
-    {
-        Attribution? approximate = null;
-        var t = Timing.Once(() => approximate = Explain(model).For(target).With(occlusion.ApproximateProjectiveField(cap)).Attribute(image));
-        double error = (approximate!.Value - exact.Value).abs().max().to(ScalarType.Float64).item<double>();
-        double correlation = corrcoef(stack([approximate.Value.flatten(), exact.Value.flatten()])).to(ScalarType.Float64)[0, 1].item<double>();
-        Console.WriteLine($"  cap {cap:P0}: {t.Wall:F2} s = {te.Wall / t.Wall:F2}× exact incremental; max |error| {error / scale:P1} of max |attribution|, " +
-                          $"correlation {correlation:F4}; reported Delta {approximate.Delta!.max().to(ScalarType.Float64).item<double>():G3}");
-        approximate.Dispose();
-    }
-    Console.WriteLine($"  peak RSS {Rss.Peak() / 1048576.0:F0} MB");
-    return 0;
-}
-
-// The pretrained MiniLM sentence encoder: one LayerIntegratedGradients explanation (50 steps) of a 32-token sentence for
-// its cosine similarity to a second sentence (issue 13's cost target: ≤ 2 s on 2 cores), and the attention-aware methods.
-int MiniLm()
-{
-    var model = PretrainedMiniLM.Create();
-    var tokenizer = PretrainedMiniLM.LoadTokenizer();
-    model.to(device);
-    const string a = "After a long day of meetings about the quarterly budget, the engineering team finally went out together " +
-                     "for dinner at the small Italian restaurant near the old train station downtown.";
-    const string b = "The engineers had dinner at an Italian place by the station after a day of budget meetings.";
-    var ids = tensor(tokenizer.EncodeToIds(a).Take(31).Append(102).Select(i => (long)i).ToArray(), [1, 32]).to(device);
-    var mask = ones_like(ids);
-    using var eb = tokenizer.Encode(b);
-    Tensor reference;
-    using (no_grad()) reference = model.call(eb.Ids.to(device), eb.Mask.to(device));
-    var target = Target.Score(e => nn.functional.cosine_similarity(e, reference.expand_as(e), dim: 1), "cosine");
-    var baseline = zeros_like(ids);
-    baseline[0, 0] = 101;
-    baseline[0, 31] = 102;
-    double ForwardBackward() => Timing.Measure(() =>
-    {
-        using var scope = NewDisposeScope();
-        var e = model.call(ids.expand(50, -1).contiguous(), mask.expand(50, -1).contiguous());
-        e.sum().backward();
-    }, 3).Wall;
-    model.zero_grad();
-    double reference50 = ForwardBackward();
-    model.zero_grad();
-    var lig = LayerIntegratedGradients.Steps(50).Baseline(baseline);
-    var t = Timing.Measure(() =>
-    {
-        using var attribution = Explain(model).For(target).At(ExplainableBert.WordEmbeddingsPath).With(lig).WithAdditionalArguments(mask).Attribute(ids);
-        Sync(attribution.Value);
-    }, 3);
-    Print("MiniLM-L6 (pretrained) 32 tokens", $"LayerIntegratedGradients 50 steps on the word embeddings, cosine target: {t.Wall:F2} s " +
-          $"(a plain forward + backward of the 50 path points as one batch: {reference50:F2} s)", "");
-    foreach (var method in new AttributionMethod[] { AttentionRollout.Default.Readout(AttentionReadout.MeanOfTokens),
-                 AttentionFlow.Default.Readout(AttentionReadout.MeanOfTokens), GradientWeightedRollout.Default.Readout(AttentionReadout.MeanOfTokens) })
-    {
-        var tm = Timing.Measure(() => { using var r = Explain(model).For(target).With(method).WithAdditionalArguments(mask).Attribute(ids); Sync(r.Value); }, 3);
-        Print("MiniLM-L6 (pretrained) 32 tokens", $"{method.Describe()}: {tm.Wall * 1000:F0} ms", "");
-    }
-    var tl = Timing.Measure(() =>
-    {
-        using var r = Explain(model).For(target).AtInputOf("embeddings.LayerNorm").With(AttnLrp.Default).WithAdditionalArguments(mask).Attribute(ids);
-        Sync(r.Value);
-    }, 3);
-    Print("MiniLM-L6 (pretrained) 32 tokens", $"AttnLRP: {tl.Wall * 1000:F0} ms", "");
-    return 0;
-}
-
+    if (name.StartsWith("onnx-", StringComparison.Ordinal)) return OnnxCases.Run(name, quick);
+    if (name == "minilm") return MiniLm();
+    if (name == "story-lm") return StoryLanguageModel();
 (nn.Module<Tensor, Tensor> Model, string Layer) Model(string name) => name switch
 {
     "tv-resnet18" => (torchvision.models.resnet18(), "layer4"),
@@ -275,40 +187,6 @@ string? Option(string name)
 {
     int i = Array.IndexOf(args, name);
     return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
-}
-
-static string FindPhoto(string file)
-{
-    for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-    {
-        var path = Path.Combine(dir.FullName, "samples", "Quickstart", "images", file);
-        if (File.Exists(path)) return path;
-    }
-    throw new FileNotFoundException($"samples/Quickstart/images/{file} not found above {AppContext.BaseDirectory}.");
-}
-
-// Planar RGB 0–255, (1, 3, size, size), the photo's centre square resized.
-static Tensor Photo(string path, int size)
-{
-    using var bitmap = SKBitmap.Decode(path);
-    int side = Math.Min(bitmap.Width, bitmap.Height);
-    using var square = new SKBitmap(size, size, SKColorType.Rgba8888, SKAlphaType.Premul);
-    using (var canvas = new SKCanvas(square))
-    {
-        var source = SKRect.Create((bitmap.Width - side) / 2f, (bitmap.Height - side) / 2f, side, side);
-        using var image = SKImage.FromBitmap(bitmap);
-        canvas.DrawImage(image, source, SKRect.Create(0, 0, size, size), new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.Linear));
-    }
-    var values = new float[3 * size * size];
-    for (int y = 0; y < size; y++)
-        for (int x = 0; x < size; x++)
-        {
-            var c = square.GetPixel(x, y);
-            values[y * size + x] = c.Red;
-            values[size * size + y * size + x] = c.Green;
-            values[2 * size * size + y * size + x] = c.Blue;
-        }
-    return tensor(values, [1, 3, size, size]);
 }
 
 /// <summary>Wall-clock seconds.</summary>

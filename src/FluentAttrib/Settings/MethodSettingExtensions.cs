@@ -212,7 +212,7 @@ public static partial class MethodSettingExtensions
     public static TMethod Incremental<TMethod>(this TMethod method, bool enabled = true) where TMethod : ConfigurableMethod, IIncrementalSetting
     {
         ArgumentNullException.ThrowIfNull(method);
-        return Update(method, method.Values with { Incremental = enabled, ApproximateProjectiveField = enabled ? method.Values.ApproximateProjectiveField : null });
+        return Update(method, method.Values with { Incremental = enabled });
     }
 
     // Method-specific setters whose static entry point has the same name (C# does not allow a static and an

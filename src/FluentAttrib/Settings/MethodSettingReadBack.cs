@@ -113,9 +113,6 @@ public static partial class MethodSettingReadBack
 
         /// <summary>The strides: one entry shared by every input, or one per input; an entry of length 1 applies to every dimension.</summary>
         public IReadOnlyList<IReadOnlyList<long>> Strides => [.. settings.Values.Strides.Select(w => (IReadOnlyList<long>)w)];
-
-        /// <summary>The projective-field cap of approximate incremental evaluation, or null for exact evaluation.</summary>
-        public double? ApproximateProjectiveField => settings.Values.ApproximateProjectiveField;
     }
 
     // --- Rule-based methods ---

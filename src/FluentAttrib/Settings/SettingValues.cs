@@ -33,7 +33,6 @@ internal sealed partial record SettingValues
     // Method-specific concepts.
     public ValueList<ValueList<long>> Windows { get; init; } = [];
     public ValueList<ValueList<long>> Strides { get; init; } = [[1L]];
-    public double? ApproximateProjectiveField { get; init; }
     public SurrogateModel Surrogate { get; init; } = SurrogateModel.Lasso(Defaults.LimeLassoAlpha);
     public double KernelWidth { get; init; } = Defaults.LimeKernelWidth;
     public LimeDistance Distance { get; init; } = LimeDistance.Cosine;

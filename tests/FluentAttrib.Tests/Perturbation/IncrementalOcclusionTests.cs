@@ -155,7 +155,7 @@ public class IncrementalOcclusionTests
             {
                 var geometry = (new[] { channels, height, width }, new[] { wc, wh, ww }, new[] { 1L, sh, sw });
                 var windows = new FluentAttrib.Core.Perturbation.SlidingWindows(geometry.Item1, geometry.Item2, geometry.Item3, x.device);
-                using var evaluator = IncrementalEvaluator.TryCreate(Context(model, x, target), PerturbationRegions.Windows(geometry, windows), null, null, minimumGain: 0);
+                using var evaluator = IncrementalEvaluator.TryCreate(Context(model, x, target), PerturbationRegions.Windows(geometry, windows), null, minimumGain: 0);
                 Assert.True(evaluator is not null, what + ": the incremental path does not apply");
             }
             using var plain = Explain(model).For(target).With(occlusion.Incremental(false)).Attribute(x);
@@ -280,7 +280,7 @@ public class IncrementalOcclusionTests
         using (var scope = NewDisposeScope())
         {
             var windows = new FluentAttrib.Core.Perturbation.SlidingWindows([1, 8, 8], [1, 2, 2], [1, 2, 2], x.device);
-            Assert.Null(IncrementalEvaluator.TryCreate(Context(model, x, 0), PerturbationRegions.Windows(([1, 8, 8], [1, 2, 2], [1, 2, 2]), windows), null, null, minimumGain: 0));
+            Assert.Null(IncrementalEvaluator.TryCreate(Context(model, x, 0), PerturbationRegions.Windows(([1, 8, 8], [1, 2, 2], [1, 2, 2]), windows), null, minimumGain: 0));
         }
         var occlusion = Occlusion.Window(1, 2, 2).Stride(1, 2, 2);
         using var plain = Explain(model).For(0).With(occlusion.Incremental(false)).Attribute(x);
@@ -310,39 +310,15 @@ public class IncrementalOcclusionTests
         var graph = ConvGraph.Analyze(model)!;
         Assert.True(graph.InferShapes([1, 6, 6]));
         Region[] regions = [new Region(2, 4, 2, 4), new Region(0, 2, 0, 2)];
-        var cost = IncrementalEvaluator.Cost(graph, regions, null, [0, 1], [2]);
+        var cost = IncrementalEvaluator.Cost(graph, regions, [0, 1], [2]);
         Assert.Equal(2 * 36 * 9, cost.Full);
         Assert.Equal((16 + 9) * 9, cost.Exact); // the corner window's field is clipped to 3×3
         Assert.Equal(2 * 16 * 9, cost.Planned); // one box size per pass
         // The schedule keeps fields of different sizes apart.
-        var (order, passes) = IncrementalEvaluator.Schedule(graph, regions, null, 2);
+        var (order, passes) = IncrementalEvaluator.Schedule(graph, regions, 2);
         Assert.Equal([1, 0], order);
         Assert.Equal([1, 1], passes);
-        Assert.Equal(cost.Exact, IncrementalEvaluator.Cost(graph, regions, null, 2).Planned);
-    }
-
-    [Fact]
-    public void Approximate_mode_reports_its_error_and_a_full_cap_is_exact()
-    {
-        var model = Seeded(9, () => ExplainableResNet.ResNet18(numClasses: 4));
-        RandomizeBatchNorm(model, 9);
-        model.eval();
-        var x = Data(10, ScalarType.Float32, 1, 3, 48, 48);
-        var occlusion = Occlusion.Window(3, 12, 12).Stride(3, 12, 12);
-        using var exact = Explain(model).For(1).With(Forced(occlusion)).Attribute(x);
-        using var full = Explain(model).For(1).With(Forced(occlusion.ApproximateProjectiveField(1.0))).Attribute(x);
-        using var approximate = Explain(model).For(1).With(Forced(occlusion.ApproximateProjectiveField(0.3))).Attribute(x);
-        AssertIncremental(exact);
-        AssertIncremental(full);
-        AssertIncremental(approximate);
-        Assert.Null(exact.Delta);
-        AssertCloseToScale(exact.Value, full.Value, 1e-5);
-        Assert.NotNull(full.Delta);
-        Assert.True(full.Delta!.max().item<double>() < 1e-4 * Math.Max(1, exact.Value.abs().max().item<float>()));
-        var error = approximate.Delta!;
-        Assert.Equal(new long[] { 1 }, error.shape);
-        Assert.True(error.item<double>() > 0);
-        Assert.Contains("approximate", approximate.Method);
+        Assert.Equal(cost.Exact, IncrementalEvaluator.Cost(graph, regions, 2).Planned);
     }
 
     private static FeatureAblation Forced(FeatureAblation f) => f with { MinimumIncrementalGain = 0 };

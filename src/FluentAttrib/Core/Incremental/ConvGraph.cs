@@ -229,7 +229,7 @@ internal sealed class ConvGraph
         _ => throw new InvalidOperationException($"{n.Kind} is not windowed."),
     };
 
-    private static Tensor Pad(GraphNode n, Tensor x) =>
+    internal static Tensor Pad(GraphNode n, Tensor x) =>
         n.Padding[0] == 0 && n.Padding[1] == 0
             ? x
             : nn.functional.pad(x, [n.Padding[1], n.Padding[1], n.Padding[0], n.Padding[0]], PaddingModes.Constant, PadValue(n));
@@ -399,8 +399,27 @@ internal sealed class ConvGraph
                     return true;
                 }
                 default:
-                    return false;
+                    return ResidualBlockLike(module);
             }
+        }
+
+        /// <summary>
+        /// A block of another assembly written as TorchVision's (a class named <c>BasicBlock</c> or <c>Bottleneck</c> with
+        /// exactly TorchVision's children, e.g. a ResNet of another stage layout, which needs its own block class because
+        /// TorchSharp's is not public): analysed as TorchVision's block, with the final ReLU applied functionally. Like every
+        /// analysis this is checked against the model's own forward on the clean input before it is used.
+        /// </summary>
+        private bool ResidualBlockLike(nn.Module module)
+        {
+            string type = module.GetType().Name;
+            if (type is not ("BasicBlock" or "Bottleneck")) return false;
+            var names = Children(module).Keys.Where(k => k != "downsample").ToHashSet();
+            string[] main = type == "Bottleneck"
+                ? ["conv1", "bn1", "relu1", "conv2", "bn2", "relu2", "conv3", "bn3"]
+                : ["conv1", "bn1", "relu1", "conv2", "bn2"];
+            if (!names.SetEquals(main)) return false;
+            if (!Block(module, main, FunctionalRelu)) ToTail(module);
+            return true;
         }
 
         private GraphNode FunctionalRelu(int input, int id) => new()

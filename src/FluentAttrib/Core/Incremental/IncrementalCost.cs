@@ -14,14 +14,14 @@ internal static class IncrementalCost
     /// memory budget chooses, and the number of windows. Null when the model is not analysable.
     /// </summary>
     public static (double Full, double Exact, double Planned, int PerPass, int Windows)? ForOcclusion(
-        nn.Module<Tensor, Tensor> model, long[] inputShape, long[] window, long[] stride, double? cap = null, int? perPass = null)
+        nn.Module<Tensor, Tensor> model, long[] inputShape, long[] window, long[] stride, int? perPass = null)
     {
         var graph = ConvGraph.Analyze(model);
         if (graph is null || !graph.InferShapes(inputShape[1..])) return null;
         var windows = new SlidingWindows(inputShape[1..], window, stride, CPU);
         var regions = PerturbationRegions.Windows((inputShape[1..], window, stride), windows)[1..];
-        int k = perPass ?? IncrementalEvaluator.ChoosePerPass(graph, regions, cap, inputShape[0], 4, BatchPlanner.DefaultBudgetBytes());
-        var (full, exact, planned) = IncrementalEvaluator.Cost(graph, regions, cap, k);
+        int k = perPass ?? IncrementalEvaluator.ChoosePerPass(graph, regions, inputShape[0], 4, BatchPlanner.DefaultBudgetBytes());
+        var (full, exact, planned) = IncrementalEvaluator.Cost(graph, regions, k);
         return (full, exact, planned, k, windows.Total);
     }
 }

@@ -12,14 +12,14 @@ internal sealed partial class IncrementalEvaluator
     /// the limit of any incremental scheme) and of this evaluator's boxes with <paramref name="perPass"/> copies per
     /// pass (<c>Planned</c>), summed over all perturbations, for one example.
     /// </summary>
-    public static (double Full, double Exact, double Planned) Cost(ConvGraph graph, Region[] regions, double? fieldCap, int perPass)
+    public static (double Full, double Exact, double Planned) Cost(ConvGraph graph, Region[] regions, int perPass)
     {
-        var (order, passes) = Schedule(graph, regions, fieldCap, perPass);
-        return Cost(graph, regions, fieldCap, order, passes);
+        var (order, passes) = Schedule(graph, regions, perPass);
+        return Cost(graph, regions, order, passes);
     }
 
-    /// <summary>As <see cref="Cost(ConvGraph, Region[], double?, int)"/> for a given evaluation order and pass sizes.</summary>
-    public static (double Full, double Exact, double Planned) Cost(ConvGraph graph, Region[] regions, double? fieldCap, int[] order, int[] passes)
+    /// <summary>As <see cref="Cost(ConvGraph, Region[], int)"/> for a given evaluation order and pass sizes.</summary>
+    public static (double Full, double Exact, double Planned) Cost(ConvGraph graph, Region[] regions, int[] order, int[] passes)
     {
         double full = 0, exact = 0, planned = 0;
         long fullPer = graph.Nodes.Where(n => n.Kind == NodeKind.Conv).Sum(n => n.Shape[1] * n.Shape[2] * n.MacsPerPosition);
@@ -27,7 +27,7 @@ internal sealed partial class IncrementalEvaluator
         int start = 0;
         foreach (int k in passes)
         {
-            var r = Propagate(graph, ordered.AsSpan(start, k), fieldCap);
+            var r = Propagate(graph, ordered.AsSpan(start, k));
             start += k;
             foreach (var n in graph.Nodes)
             {
@@ -47,7 +47,7 @@ internal sealed partial class IncrementalEvaluator
     }
 
     /// <summary>The region each node recomputes, per perturbation: <c>[node][perturbation]</c>.</summary>
-    public static Region[][] Propagate(ConvGraph graph, ReadOnlySpan<Region> inputRegions, double? fieldCap)
+    public static Region[][] Propagate(ConvGraph graph, ReadOnlySpan<Region> inputRegions)
     {
         int k = inputRegions.Length;
         var result = new Region[graph.Nodes.Count][];
@@ -64,7 +64,6 @@ internal sealed partial class IncrementalEvaluator
                     NodeKind.Add => result[n.Inputs[0]][j].Union(result[n.Inputs[1]][j]),
                     _ => result[n.Inputs[0]][j].Through([n.Span(0), n.Span(1)], n.Stride, n.Padding, size),
                 };
-                if (fieldCap is { } c && n.Kind is not (NodeKind.Input or NodeKind.Pointwise)) region = region.Capped(c, size[0], size[1]);
                 r[j] = region;
             }
             result[n.Id] = r;
@@ -75,17 +74,31 @@ internal sealed partial class IncrementalEvaluator
     private static Region Clip(Region r, long[] size) =>
         r.IsEmpty ? Region.Empty : new Region(Math.Max(0, r.Y0), Math.Min(size[0], r.Y1), Math.Max(0, r.X0), Math.Min(size[1], r.X1)) is var c && c.IsEmpty ? Region.Empty : c;
 
-    private static int ChoosePerPass(ConvGraph graph, Region[] regions, double? cap, Tensor input, long budget) =>
-        ChoosePerPass(graph, regions, cap, input.shape[0], input.element_size(), budget);
+    private static int ChoosePerPass(ConvGraph graph, Region[] regions, Tensor input, long budget) =>
+        ChoosePerPass(graph, regions, input.shape[0], input.element_size(), budget);
 
     /// <summary>Copies per pass that fit <paramref name="budget"/> bytes, at most <see cref="MaxAutomaticPerPass"/>.</summary>
-    internal static int ChoosePerPass(ConvGraph graph, Region[] regions, double? cap, long batch, long elementSize, long budget)
+    internal static int ChoosePerPass(ConvGraph graph, Region[] regions, long batch, long elementSize, long budget)
     {
-        // Bytes of one copy: the largest box of every node, counted four times (the box, the halo read around it and the
-        // temporaries of gathering it).
-        var r = Propagate(graph, regions, cap);
-        long elements = 0;
-        foreach (var n in graph.Nodes)
+        long bytes = Math.Max(1, PeakElementsPerCopy(graph, regions) * elementSize * batch) + (64 << 10);
+        return (int)Math.Clamp(budget / bytes, 1, MaxAutomaticPerPass);
+    }
+
+    /// <summary>
+    /// Elements one copy holds at the fullest point of a pass, with every node's largest box over
+    /// <paramref name="regions"/>: the patches still awaited by a later node, plus the node being computed (its patch and
+    /// the input window it gathers, counted twice for the temporaries of gathering), and at the end the full last map the
+    /// tail reads (twice: gathered and laid over).
+    /// </summary>
+    internal static long PeakElementsPerCopy(ConvGraph graph, Region[] regions)
+    {
+        var r = Propagate(graph, regions);
+        var nodes = graph.Nodes;
+        var size = new long[nodes.Count];
+        var hs = new long[nodes.Count];
+        var ws = new long[nodes.Count];
+        var remaining = new int[nodes.Count];
+        foreach (var n in nodes)
         {
             long h = 0, w = 0;
             foreach (var region in r[n.Id])
@@ -93,12 +106,29 @@ internal sealed partial class IncrementalEvaluator
                 h = Math.Max(h, region.Height);
                 w = Math.Max(w, region.Width);
             }
-            elements += 4 * n.Shape[0] * h * w;
+            (hs[n.Id], ws[n.Id]) = (h, w);
+            size[n.Id] = n.Shape[0] * h * w;
+            if (size[n.Id] > 0)
+                foreach (int i in n.Inputs) remaining[i]++;
         }
-        var last = graph.Nodes[graph.Output].Shape;
-        elements += 4 * last[0] * last[1] * last[2];
-        long bytes = Math.Max(1, elements * elementSize * batch) + (64 << 10);
-        return (int)Math.Clamp(budget / bytes, 1, MaxAutomaticPerPass);
+        remaining[graph.Output]++;
+        long live = 0, peak = 0;
+        foreach (var n in nodes)
+        {
+            if (size[n.Id] == 0) continue;
+            long read = n.Kind switch
+            {
+                NodeKind.Input or NodeKind.Pointwise => 0,
+                NodeKind.Add => 2 * size[n.Id],
+                _ => nodes[n.Inputs[0]].Shape[0] * ((hs[n.Id] - 1) * n.Stride[0] + n.Span(0)) * ((ws[n.Id] - 1) * n.Stride[1] + n.Span(1)),
+            };
+            peak = Math.Max(peak, live + 2 * read + size[n.Id]);
+            live += size[n.Id];
+            foreach (int i in n.Inputs)
+                if (--remaining[i] == 0) live -= size[i];
+        }
+        var last = nodes[graph.Output].Shape;
+        return Math.Max(peak, live + 2 * last[0] * last[1] * last[2]);
     }
 
     /// <summary>
@@ -108,9 +138,9 @@ internal sealed partial class IncrementalEvaluator
     /// convolution work of their fields' heights and widths and the ranked grid is cut into blocks of about
     /// √perPass × √perPass; a block is one pass (or several, if it holds more).
     /// </summary>
-    public static (int[] Order, int[] Passes) Schedule(ConvGraph graph, Region[] regions, double? fieldCap, int perPass)
+    public static (int[] Order, int[] Passes) Schedule(ConvGraph graph, Region[] regions, int perPass)
     {
-        var r = Propagate(graph, regions, fieldCap);
+        var r = Propagate(graph, regions);
         var convs = graph.Nodes.Where(n => n.Kind == NodeKind.Conv).ToArray();
         int count = regions.Length;
         var hs = new double[count];

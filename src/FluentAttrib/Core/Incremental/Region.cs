@@ -36,26 +36,6 @@ internal readonly record struct Region(long Y0, long Y1, long X0, long X1)
         return y1 <= y0 || x1 <= x0 ? Empty : new(y0, y1, x0, x1);
     }
 
-    /// <summary>
-    /// Krypton's projective-field threshold: a side longer than ⌈<paramref name="fraction"/> · size⌉ is cut to that
-    /// length around its centre (changes outside are then ignored: approximate).
-    /// </summary>
-    public Region Capped(double fraction, long height, long width)
-    {
-        if (IsEmpty) return this;
-        var (y0, y1) = Cap(Y0, Y1, fraction, height);
-        var (x0, x1) = Cap(X0, X1, fraction, width);
-        return new(y0, y1, x0, x1);
-    }
-
-    private static (long, long) Cap(long lo, long hi, double fraction, long size)
-    {
-        long cap = Math.Max(1, (long)Math.Ceiling(fraction * size));
-        if (hi - lo <= cap) return (lo, hi);
-        long start = Math.Clamp((lo + hi - cap) / 2, 0, size - cap);
-        return (start, start + cap);
-    }
-
     private static (long, long) Range(long a, long b, long span, long stride, long padding, long size)
     {
         long lo = FloorDiv(a + padding - span, stride) + 1;

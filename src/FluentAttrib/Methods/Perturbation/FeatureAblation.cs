@@ -25,7 +25,7 @@ public sealed record FeatureAblation : AttributionMethod,
     /// convolutional model the analysis understands (as for <see cref="Occlusion"/>) and features whose bounding
     /// rectangles are small (e.g. a grid of superpixels), each ablated copy recomputes, layer by layer, only the
     /// region its feature's bounding rectangle can influence. Exact up to floating-point rounding; taken only where
-    /// it saves at least 1.25× of the convolution multiply-adds, otherwise plain batched evaluation runs.
+    /// it saves at least 1.75× of the convolution multiply-adds, otherwise plain batched evaluation runs.
     /// A feature mask (<see cref="MethodSettingExtensions.Mask{TMethod}"/>) holds integer ids broadcastable to each
     /// input (e.g. (1, 1, H, W) for superpixels shared by the batch and the channels, or (B, ...) for one mask per
     /// example); an id used in several inputs is one feature across them. With
@@ -61,12 +61,12 @@ public sealed record FeatureAblation : AttributionMethod,
 
         string? note = null; // how the incremental path went, for the attribution's description
         using var incremental = v.Incremental && inputs.Length == 1 && inputs[0].dim() == 4
-            ? IncrementalEvaluator.TryCreate(context, PerturbationRegions.Features(groups, inputs[0]), null, v.PerturbationsPerPass, out note, MinimumIncrementalGain)
+            ? IncrementalEvaluator.TryCreate(context, PerturbationRegions.Features(groups, inputs[0]), v.PerturbationsPerPass, out note, MinimumIncrementalGain)
             : null;
         Tensor outputs;
         if (incremental is not null)
         {
-            outputs = incremental.Evaluate(context, Name, numbers => Build(numbers)[0]);
+            outputs = incremental.Evaluate(context, Name, (_, onDevice) => Build(onDevice)[0]);
         }
         else
         {

@@ -56,20 +56,6 @@ public sealed record Occlusion : AttributionMethod,
     }
 
     /// <summary>
-    /// Approximate incremental evaluation (Krypton's projective-field threshold): in every layer the recomputed
-    /// region is cut to at most <paramref name="fraction"/> of the feature map's side around its centre, and changes
-    /// outside it are ignored. Faster for deep networks whose fields fill the late layers, at a cost in accuracy;
-    /// the attribution's <see cref="Attribution.Delta"/> then reports, per example, the largest absolute difference
-    /// between the approximate and the exact output change over a sample of windows evaluated both ways.
-    /// </summary>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="fraction"/> is not in (0, 1].</exception>
-    public Occlusion ApproximateProjectiveField(double fraction)
-    {
-        if (!(fraction > 0 && fraction <= 1)) throw new ArgumentOutOfRangeException(nameof(fraction), fraction, "The projective-field cap is a fraction in (0, 1].");
-        return this with { Values = Values with { Incremental = true, ApproximateProjectiveField = fraction } };
-    }
-
-    /// <summary>
     /// Moves the window by <paramref name="stride"/> elements: one value for every dimension or one per dimension,
     /// applied to every input. A stride may not exceed the window where the window is smaller than the input.
     /// The default is 1 in every dimension.
@@ -108,7 +94,7 @@ public sealed record Occlusion : AttributionMethod,
     /// <inheritdoc />
     public override string Describe() =>
         $"Occlusion(window {string.Join(" ", Values.Windows.Select(WindowShapes.Format))}, stride {string.Join(" ", Values.Strides.Select(WindowShapes.Format))}, baselines {Values.Baseline}" +
-        (Values.ApproximateProjectiveField is { } cap ? $", approximate incremental (projective field ≤ {cap:G3})" : Values.Incremental ? "" : ", not incremental") + ")";
+        (Values.Incremental ? "" : ", not incremental") + ")";
 
     internal override Attribution Attribute(AttributionContext context)
     {
@@ -134,20 +120,22 @@ public sealed record Occlusion : AttributionMethod,
         }
         if (total > int.MaxValue) throw new ArgumentException($"{total} occlusions are too many; use a larger window or stride.", "window");
 
-        // The inputs of the perturbations numbered by `numbers` (k of them), each stacked to (k·B, ...).
-        Tensor[] Build(Tensor numbers)
+        // The inputs of the perturbations numbered by `numbers` (k of them; `onDevice` holds them on the inputs' device),
+        // each stacked to (k·B, ...). Nothing is read back from the device.
+        Tensor[] Build(long[] numbers, Tensor onDevice)
         {
-            int k = (int)numbers.shape[0];
+            int k = numbers.Length;
             var batch = new Tensor[inputs.Length];
             for (int i = 0; i < inputs.Length; i++)
             {
-                var local = numbers.to(inputs[i].device) - offsets[i];
-                var valid = local.ge(0).logical_and(local.lt(windows[i].Total));
-                if (!valid.any().item<bool>())
+                long first = offsets[i], end = offsets[i] + windows[i].Total;
+                if (!numbers.Any(n => n >= first && n < end))
                 {
                     batch[i] = PerturbationEngine.Replace(inputs[i], null, null, k);
                     continue;
                 }
+                var local = onDevice.to(inputs[i].device) - offsets[i];
+                var valid = local.ge(0).logical_and(local.lt(windows[i].Total));
                 var masks = windows[i].Masks(local.clamp(0, windows[i].Total - 1), valid);
                 batch[i] = PerturbationEngine.Replace(inputs[i], baselines[i].unsqueeze(0), masks, k);
             }
@@ -156,21 +144,18 @@ public sealed record Occlusion : AttributionMethod,
 
         string? note = null; // how the incremental path went, for the attribution's description
         using var incremental = Values.Incremental && inputs.Length == 1 && inputs[0].dim() == 4
-            ? IncrementalEvaluator.TryCreate(context, PerturbationRegions.Windows(geometry[0], windows[0]), Values.ApproximateProjectiveField, Values.PerturbationsPerPass, out note, MinimumIncrementalGain)
+            ? IncrementalEvaluator.TryCreate(context, PerturbationRegions.Windows(geometry[0], windows[0]), Values.PerturbationsPerPass, out note, MinimumIncrementalGain)
             : null;
         Tensor outputs;
-        Tensor? delta = null;
         if (incremental is not null)
         {
-            outputs = incremental.Evaluate(context, Name, numbers => Build(numbers)[0]);
-            if (Values.ApproximateProjectiveField is not null)
-                delta = incremental.SampledError(context, outputs, numbers => Build(numbers)[0], (int)total).MoveToOuterDisposeScope();
+            outputs = incremental.Evaluate(context, Name, (numbers, onDevice) => Build(numbers, onDevice)[0]);
         }
         else
         {
             int perPass = PerturbationEngine.PerturbationsPerPass(context, Values.PerturbationsPerPass);
             outputs = PerturbationEngine.Evaluate(context, Name, (int)total, perPass,
-                (start, k) => Build(arange(start, start + k, dtype: ScalarType.Int64, device: inputs[0].device)));
+                (start, k) => Build([.. Enumerable.Range(start, k).Select(n => (long)n)], arange(start, start + k, dtype: ScalarType.Int64, device: inputs[0].device)));
         }
 
         var differences = outputs[0].unsqueeze(0) - outputs;
@@ -180,7 +165,7 @@ public sealed record Occlusion : AttributionMethod,
             var perWindow = differences.narrow(0, offsets[i], windows[i].Total);
             values[i] = windows[i].AverageOverCover(perWindow).to(outputs.dtype, inputs[i].device).MoveToOuterDisposeScope();
         }
-        return new Attribution(values, delta, note is null ? Describe() : $"{Describe()} — {note}", context.Target);
+        return new Attribution(values, null, note is null ? Describe() : $"{Describe()} — {note}", context.Target);
     }
 
     private (long[] Shape, long[] Window, long[] Stride) Check(int i, Tensor input)
