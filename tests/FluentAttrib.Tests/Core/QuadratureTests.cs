@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using FluentAttrib.Core;
 using static FluentAttrib.Fluent;
 using static TorchSharp.torch;
@@ -49,12 +48,10 @@ public class QuadratureTests
     }
 
     [Fact]
-    public void Fifty_thousand_steps_take_well_under_a_second_and_integrate_polynomials_exactly()
+    public void Fifty_thousand_steps_integrate_polynomials_exactly()
     {
-        var sw = Stopwatch.StartNew();
+        // Speed lives in the benchmark, not here (a timed assertion fails on a loaded machine).
         var (alphas, steps) = QuadratureRule.Get(Quadrature.GaussLegendre, 50_000);
-        sw.Stop();
-        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(0.5), $"took {sw.Elapsed.TotalSeconds:F2} s");
         var (nodes, weights) = QuadratureRule.GaussLegendre(50_000);
         double sum = 0, x2 = 0, x10 = 0;
         for (int i = 0; i < nodes.Length; i++)
@@ -76,9 +73,16 @@ public class QuadratureTests
         using var scope = NewDisposeScope();
         using var cts = new CancellationTokenSource();
         cts.Cancel();
-        var sw = Stopwatch.StartNew();
+        var progress = new List<AttributionProgress>();
         Assert.ThrowsAny<OperationCanceledException>(() =>
-            Explain(TestModels.Mlp()).For(0).With(IntegratedGradients.Steps(50_000)).WithCancellation(cts.Token).Attribute(TestModels.Batch(2)));
-        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(1), $"took {sw.Elapsed.TotalSeconds:F2} s");
+            Explain(TestModels.Mlp()).For(0).With(IntegratedGradients.Steps(50_000)).WithCancellation(cts.Token)
+                .WithProgress(new RecordingProgress(progress)).Attribute(TestModels.Batch(2)));
+        Assert.DoesNotContain(progress, p => p.Completed > 0); // stopped before the first pass
     }
+}
+
+/// <summary>Records progress reports synchronously (Progress&lt;T&gt; would post them to the thread pool).</summary>
+internal sealed class RecordingProgress(List<AttributionProgress> sink) : IProgress<AttributionProgress>
+{
+    public void Report(AttributionProgress value) => sink.Add(value);
 }
