@@ -94,7 +94,7 @@ public sealed record Rise : AttributionMethod,
         using var generator = RandomPermutations.CreateGenerator(Values.Seed, inputs[0].device);
         var masks = inputs.Select(x => RiseMasks.Draw(x, n, Values.GridSize, Values.KeepProbability, generator)).ToArray();
 
-        // Copies [0, n) mask input 0 with masks of input 0, input 1 with its own masks, ...: copy j masks every input with its mask j.
+        // Copy j masks every input with its mask j (independent masks per input).
         int perPass = PerturbationEngine.PerturbationsPerPass(context, Values.PerturbationsPerPass);
         var outputs = PerturbationEngine.Evaluate(context, Name, n, perPass, (start, k) =>
         {
@@ -136,11 +136,11 @@ public sealed record Rise : AttributionMethod,
 internal sealed class RiseMasks
 {
     private readonly Tensor grids;      // (N, 1, s, ..., s), 0/1, float32
-    private readonly long[][] offsets;  // per mask, per spatial dimension, in [0, cell)
+    private readonly Tensor offsets;    // (N, D) int64: per mask, per spatial dimension, in [0, cell)
     private readonly long[] spatial;
     private readonly long[] upsampled;
 
-    private RiseMasks(Tensor grids, long[][] offsets, long[] spatial, long[] upsampled)
+    private RiseMasks(Tensor grids, Tensor offsets, long[] spatial, long[] upsampled)
     {
         this.grids = grids;
         this.offsets = offsets;
@@ -156,12 +156,9 @@ internal sealed class RiseMasks
         long[] up = cells.Select(c => (gridSize + 1) * c).ToArray();
         long[] gridShape = [n, 1, .. Enumerable.Repeat((long)gridSize, spatial.Length)];
         var grids = rand(gridShape, dtype: ScalarType.Float32, device: input.device, generator: generator).lt(keep).to(ScalarType.Float32);
-        var shifts = rand([n, spatial.Length], dtype: ScalarType.Float64, device: input.device, generator: generator)
+        var offsets = rand([n, spatial.Length], dtype: ScalarType.Float64, device: input.device, generator: generator)
             .mul(tensor(cells.Select(c => (double)c).ToArray(), dtype: ScalarType.Float64, device: input.device))
-            .floor().to(ScalarType.Int64).cpu();
-        var flat = shifts.data<long>().ToArray();
-        var offsets = new long[n][];
-        for (int j = 0; j < n; j++) offsets[j] = flat.AsSpan(j * spatial.Length, spatial.Length).ToArray();
+            .floor().to(ScalarType.Int64);
         return new RiseMasks(grids, offsets, spatial, up);
     }
 
@@ -174,15 +171,20 @@ internal sealed class RiseMasks
             2 => InterpolationMode.Bilinear,
             _ => InterpolationMode.Trilinear,
         };
-        var up = nn.functional.interpolate(grids.narrow(0, start, k), upsampled, mode: mode, align_corners: false);
-        var crops = new Tensor[k];
-        for (int j = 0; j < k; j++)
+        var masks = nn.functional.interpolate(grids.narrow(0, start, k), upsampled, mode: mode, align_corners: false);
+        // Each mask's crop, one spatial dimension at a time: gather the rows offset … offset + size − 1 of its own offset.
+        var shifts = offsets.narrow(0, start, k);
+        for (int d = 0; d < spatial.Length; d++)
         {
-            var c = up[j];
-            for (int d = 0; d < spatial.Length; d++)
-                c = c.narrow(d + 1, offsets[start + j][d], spatial[d]);
-            crops[j] = c;
+            long[] along = [.. Enumerable.Repeat(1L, spatial.Length + 2)];
+            along[0] = k;
+            long[] positions = [.. Enumerable.Repeat(1L, spatial.Length + 2)];
+            positions[d + 2] = spatial[d];
+            var index = shifts.select(1, d).reshape(along) + arange(spatial[d], dtype: ScalarType.Int64, device: grids.device).reshape(positions);
+            long[] shape = masks.shape;
+            shape[d + 2] = spatial[d];
+            masks = masks.gather(d + 2, index.expand(shape));
         }
-        return stack(crops);
+        return masks;
     }
 }
