@@ -26,9 +26,9 @@ internal sealed partial class IncrementalEvaluator : IDisposable
     /// <summary>
     /// The incremental path is used when it saves at least this factor of convolution multiply-adds. Below it, gathering
     /// the boxes costs more than the skipped work: Occlusion 45/9 on 112×112 images (a planned saving of 1.3×) ran 1.6×
-    /// (TorchSharp's resnet18) and 3.5× (mobilenet_v2) slower than plain batched evaluation, while at 1.9× (mobilenet_v2,
-    /// 224×224) and 2.2× (resnet18, 224×224) it ran 2.6× and 1.75× faster; the break-even lies between about 1.45× and
-    /// 1.65×, and this threshold stays above it.
+    /// (TorchSharp's resnet18) and 3.5× (mobilenet_v2) slower than plain batched evaluation and at 1.7× (resnet18,
+    /// 160×160) 1.8× slower, all on a heavily loaded 2-core machine; at 1.9× (mobilenet_v2, 224×224) and 2.2× (resnet18,
+    /// 224×224) it ran 2.6× and 1.75× faster on an idle one (1.1× for resnet18 on the loaded one). See docs/performance.md.
     /// </summary>
     public const double MinimumGain = 1.75;
 
