@@ -1,3 +1,4 @@
+using FluentAttrib.Text;
 using Microsoft.ML.Tokenizers;
 using static TorchSharp.torch;
 
@@ -64,6 +65,21 @@ public sealed class SentenceTokenizer
         ArgumentNullException.ThrowIfNull(ids);
         return [.. ids.Select(id => id >= 0 && id < _vocabulary.Length ? _vocabulary[id]
             : throw new ArgumentOutOfRangeException(nameof(ids), id, $"Token id {id} is outside the vocabulary of {_vocabulary.Length}."))];
+    }
+
+    /// <summary>The words of <paramref name="text"/> as interpretable features (Captum's <c>TextTokenInput</c> with
+    /// [CLS] and [SEP] skipped, WordPieces merged into words): see <see cref="SentenceWords"/>.</summary>
+    /// <param name="text">The sentence.</param>
+    /// <param name="baseline">The token an absent word's pieces become, e.g. <c>"[MASK]"</c> or <c>"[PAD]"</c> (the default, id 0).</param>
+    /// <exception cref="ArgumentException">The text has no word, or encodes to more than <see cref="MaxTokens"/> tokens.</exception>
+    public SentenceWords Words(string text, TokenRef baseline = default)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var tokens = new TextTokenInput(text, TextTokenizer.From(Tokenizer), baseline,
+            [TokenRef.Id(Tokenizer.ClassificationTokenId), TokenRef.Id(Tokenizer.SeparatorTokenId)]);
+        if (tokens.TokenIds.Count > MaxTokens)
+            throw new ArgumentException($"The text encodes to {tokens.TokenIds.Count} tokens; the model reads at most {MaxTokens}.", nameof(text));
+        return new SentenceWords(tokens, id => TokensOf([id])[0]);
     }
 
     /// <summary>Encodes <paramref name="sentences"/> into a padded batch.</summary>
