@@ -8,7 +8,7 @@ namespace FluentAttrib.Pretrained;
 /// The words of one sentence as the interpretable features of a WordPiece encoder (Captum's <c>TextTokenInput</c>
 /// with sub-words merged): built on a <see cref="TextTokenInput"/> whose skip tokens are the special tokens, it groups
 /// each word's pieces (a piece starting with <c>##</c> continues the previous word) into one feature. Perturbation
-/// methods take <see cref="InputIds"/> with <see cref="FeatureMask"/> and <see cref="Baseline"/> (absent words become
+/// methods take <see cref="InputIds()"/> with <see cref="FeatureMask"/> and <see cref="Baseline"/> (absent words become
 /// the baseline token, special tokens never change), and <see cref="ReadPerWord"/> gives one value per word;
 /// LayerIntegratedGradients on the embeddings takes <see cref="Baseline"/>, and <see cref="SumPerWord"/> adds each
 /// word's pieces and embedding entries.

@@ -122,12 +122,12 @@ public sealed class MiniLmTests(MiniLmFixture fixture, ITestOutputHelper output)
         foreach (var (name, module) in fixture.Model.named_modules())
             if (module is nn.Module<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor> single)
             {
-                var remover = single.register_forward_hook((_, _, _) => { counts[name] = counts.GetValueOrDefault(name) + 1; return null; });
+                var remover = single.register_forward_hook((_, _, _) => { counts[name] = counts.GetValueOrDefault(name) + 1; return null!; });
                 removers.Add(remover.remove);
             }
             else if (module is nn.Module<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor, TorchSharp.torch.Tensor> pair)
             {
-                var remover = pair.register_forward_hook((_, _, _, _) => { counts[name] = counts.GetValueOrDefault(name) + 1; return null; });
+                var remover = pair.register_forward_hook((_, _, _, _) => { counts[name] = counts.GetValueOrDefault(name) + 1; return null!; });
                 removers.Add(remover.remove);
             }
         try
