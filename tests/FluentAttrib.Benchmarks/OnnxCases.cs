@@ -68,13 +68,20 @@ internal static class OnnxCases
             copies = masks;
             what = $"Rise, {masks} masks";
         }
-        process.Refresh();
-        var cpu1 = process.TotalProcessorTime;
-        var t = Stopwatch.StartNew();
-        using (var a = Fluent.Explain(model).For(208).With(method).Attribute(image)) _ = a.Value.sum().item<float>();
-        double wall = t.Elapsed.TotalSeconds;
-        process.Refresh();
-        double cpu = (process.TotalProcessorTime - cpu1).TotalSeconds;
+        // Warm-up with a handful of copies (the code paths compiled), then the better of two rounds, as the issue timed Captum.
+        var warmUp = parts[1] == "occlusion" ? Occlusion.Window(3, size, size) : (AttributionMethod)Rise.Samples(4).Seed(1);
+        using (var w = Fluent.Explain(model).For(208).With(warmUp).Attribute(image)) _ = w.Value.sum().item<float>();
+        double wall = double.MaxValue, cpu = double.MaxValue;
+        for (int round = 0; round < (quick ? 1 : 2); round++)
+        {
+            process.Refresh();
+            var cpu1 = process.TotalProcessorTime;
+            var t = Stopwatch.StartNew();
+            using (var a = Fluent.Explain(model).For(208).With(method).Attribute(image)) _ = a.Value.sum().item<float>();
+            wall = Math.Min(wall, t.Elapsed.TotalSeconds);
+            process.Refresh();
+            cpu = Math.Min(cpu, (process.TotalProcessorTime - cpu1).TotalSeconds);
+        }
         // Wall-clock ratio, and the same ratio in CPU time (less sensitive to other processes on a shared machine).
         Console.WriteLine($"{parts[0]} ResNet18 ONNX 224×224 {parts[1]}: {what}: {wall:F2} s = {perImage * copies / wall:F2}× the session's own " +
                           $"{(dynamic ? "batched (16) " : "per-image ")}inference ({perImage * 1000:F1} ms per image); in CPU time {cpuPerImage * copies / cpu:F2}× " +

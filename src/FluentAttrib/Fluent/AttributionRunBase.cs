@@ -89,6 +89,7 @@ public abstract record AttributionRunBase<TSelf> where TSelf : AttributionRunBas
         context.ThrowIfCancelled(); // from the first moment, before any setup a method does
         var checks = RunChecks.ForRun(Forward, inputs, Additional, AllowNonFinite, integerInputs, method);
         using var guard = ModelGuard.Enter(Forward.Module, AllowTraining);
+        using var memory = NativeHeap.Enter();
         return body(context.WithChecks(checks));
     }
 

@@ -72,6 +72,7 @@ public sealed record LanguageModelRun
         if (Gradient is not null && input is not TextTokenInput)
             throw new ArgumentException("Gradient methods on the embeddings need a TextTokenInput (the perturbed and baseline prompts must have the same tokens' positions).", nameof(input));
         using var guard = ModelGuard.Enter(scorer.Module, AllowTraining);
+        using var memory = NativeHeap.Enter();
         var prompt = input.ToTokenIds()[0];
         long[] target;
         if (Targeted.Target.IsGenerated)
