@@ -42,21 +42,26 @@ public static class Gallery
         ("AblationCAM", AblationCam.Default, false),
     ];
 
-    /// <summary>Runs the methods (those named in <paramref name="only"/>, if given) and draws the gallery.</summary>
-    public static GalleryResult Run(TextWriter log, bool includePerturbation, IReadOnlyCollection<string>? only = null)
+    /// <summary>
+    /// Runs the methods (those named in <paramref name="only"/>, if given) on <paramref name="device"/> (default CPU:
+    /// the network and the photo are moved there) and draws the gallery.
+    /// </summary>
+    public static GalleryResult Run(TextWriter log, bool includePerturbation, IReadOnlyCollection<string>? only = null, Device? device = null)
     {
+        device ??= CPU;
         ScottPlot.Fonts.Default = "DejaVu Sans";
         var head = Head.Load(Path.Combine(AppContext.BaseDirectory, "head.bin"));
         using var imported = PretrainedResNet18.Create(head.Classes.Count);
         head.LoadInto(imported.named_children().Single(c => c.name == "fc").module);
         using var model = ExplainableResNet.From(imported);
         model.eval();
+        model.to(device);
         using var preprocess = PretrainedResNet18.LoadPreprocess();
         using var photo = Photo.Load(Path.Combine(AppContext.BaseDirectory, "images", "dog_cat.jpg"));
-        using var input = preprocess.call(photo.Rgb);
+        using var input = OnDevice(preprocess.call(photo.Rgb), device);
         int dog = head.IndexOf("dog"), cat = head.IndexOf("cat");
         log.WriteLine($"Photo: images/dog_cat.jpg ({input.shape[3]}×{input.shape[2]}), dog on the left, cat on the right");
-        log.WriteLine($"Network: pretrained ResNet18 backbone + the Quickstart's head ({string.Join(" / ", head.Classes)}); CAMs at layer4 (512 channels)");
+        log.WriteLine($"Network: pretrained ResNet18 backbone + the Quickstart's head ({string.Join(" / ", head.Classes)}); CAMs at layer4 (512 channels), on {device.type}");
 
         using (no_grad()) model.call(input).Dispose();                          // warm-up, so the first panel's time is not start-up
         var panels = new List<Panel>();
@@ -73,7 +78,7 @@ public static class Gallery
                     ? targeted.With(fullGrad).Attribute(input)
                     : targeted.At("layer4").With((CamMethod)method).Attribute(input);
                 double seconds = clock.Elapsed.TotalSeconds;
-                var map = attribution.Value.detach().clone();
+                var map = attribution.Value.detach().cpu().clone();   // the figure reads it on the CPU
                 attribution.Dispose();
                 double mass = MassOnHalf(map, left);
                 panels.Add(new Panel(name, label, map, seconds, mass, discriminative));
@@ -86,18 +91,21 @@ public static class Gallery
     /// <summary>
     /// Times ScoreCAM and AblationCAM at layer4 (512 channels) against 512 forward passes of the same network on a
     /// <paramref name="size"/>×<paramref name="size"/> crop of the photo, batched as ScoreCAM batches them (16 per pass),
-    /// in CPU time of this process (robust when other processes share the cores) and in wall time.
+    /// in CPU time of this process (robust when other processes share the cores) and in wall time, on
+    /// <paramref name="device"/> (default CPU).
     /// </summary>
-    public static void Measure(TextWriter log, int size)
+    public static void Measure(TextWriter log, int size, Device? device = null)
     {
+        device ??= CPU;
         var head = Head.Load(Path.Combine(AppContext.BaseDirectory, "head.bin"));
         using var imported = PretrainedResNet18.Create(head.Classes.Count);
         head.LoadInto(imported.named_children().Single(c => c.name == "fc").module);
         using var model = ExplainableResNet.From(imported);
         model.eval();
+        model.to(device);
         using var preprocess = PretrainedResNet18.LoadPreprocess();
         using var photo = Photo.Load(Path.Combine(AppContext.BaseDirectory, "images", "dog_cat.jpg"));
-        using var full = preprocess.call(photo.Rgb);
+        using var full = OnDevice(preprocess.call(photo.Rgb), device);
         using var input = nn.functional.interpolate(full.narrow(3, 0, full.shape[2]), [size, size], mode: InterpolationMode.Bilinear, align_corners: false);
         int dog = head.IndexOf("dog");
         var process = Process.GetCurrentProcess();
@@ -126,6 +134,13 @@ public static class Gallery
         log.WriteLine($"  512 forward passes, 16 per pass: {forwards.Cpu:F1} s ({forwards.Wall:F1} s)");
         log.WriteLine($"  ScoreCAM:    {score.Cpu:F1} s ({score.Wall:F1} s), {score.Cpu / forwards.Cpu:F2}× the forward passes");
         log.WriteLine($"  AblationCAM: {ablation.Cpu:F1} s ({ablation.Wall:F1} s), {ablation.Cpu / forwards.Cpu:F2}× the forward passes");
+    }
+
+    /// <summary><paramref name="x"/> on <paramref name="device"/> (itself when it is there already; otherwise the CPU copy is disposed).</summary>
+    private static Tensor OnDevice(Tensor x, Device device)
+    {
+        if (x.device.type == device.type && x.device.index == device.index) return x;
+        using (x) return x.to(device);
     }
 
     /// <summary>The share of the map's total mass in the left or right half of the picture.</summary>

@@ -2,6 +2,7 @@ using FluentAttrib;
 using FluentAttrib.Architectures;
 using FluentAttrib.Plotting;
 using FluentAttrib.Pretrained;
+using FluentAttrib.Samples;
 using Quickstart;
 using TorchSharp;
 using static FluentAttrib.Fluent;
@@ -12,14 +13,30 @@ using static TorchSharp.torch;
 // "chelsea" cat) and are scored by deletion, insertion and ROAD (most relevant first), and by the model-parameter
 // randomisation sanity check. Prints the table and writes the figures.
 //
-//   dotnet run --project samples/CompareMethods [-- --quick] [--out FOLDER]
+//   dotnet run --project samples/CompareMethods [-- --quick] [--out FOLDER] [--device cpu|cuda]
 //
 // --quick: one photo at 112×112 and fewer steps (a smoke run, used by the tests). Figures go to ./figures by default.
+// --device: where the network runs (default: cuda when TorchSharp reports it available, else cpu).
 
 bool quick = args.Contains("--quick");
 string output = Option("--out") ?? Path.Combine(Environment.CurrentDirectory, "figures");
-CompareRun.Run(quick, output, Console.Out);
-return 0;
+string? deviceName = Option("--device");
+if (args.Contains("--device") && deviceName is null || !DeviceOption.IsValid(deviceName))
+{
+    Console.Error.WriteLine($"error: --device takes cpu or cuda{(deviceName is null ? "" : $", not '{deviceName}'")}.\n  {DeviceOption.Help}");
+    return 2;
+}
+try
+{
+    TorchRuntime.EnsureLoaded();
+    CompareRun.Run(quick, output, Console.Out, DeviceOption.Resolve(deviceName));
+    return 0;
+}
+catch (Exception e) when (e is ArgumentException or TorchSharpLoadException)
+{
+    Console.Error.WriteLine($"error: {e.Message}");
+    return 1;
+}
 
 string? Option(string name)
 {
@@ -33,9 +50,13 @@ public sealed record CompareResult(ComparisonReport Report, IReadOnlyList<string
 /// <summary>The sample's work, callable from the tests.</summary>
 public static class CompareRun
 {
-    /// <summary>Runs the comparison (<paramref name="quick"/>: one photo at 112×112, fewer steps), writes the figures to <paramref name="output"/>.</summary>
-    public static CompareResult Run(bool quick, string output, TextWriter log)
+    /// <summary>
+    /// Runs the comparison (<paramref name="quick"/>: one photo at 112×112, fewer steps) on <paramref name="device"/>
+    /// (default CPU: the network and the photos are moved there), writes the figures to <paramref name="output"/>.
+    /// </summary>
+    public static CompareResult Run(bool quick, string output, TextWriter log, Device? device = null)
     {
+        device ??= CPU;
         Directory.CreateDirectory(output);
         int size = quick ? 112 : 224;
 
@@ -44,6 +65,7 @@ public static class CompareRun
         head.LoadInto(imported.named_children().Single(c => c.name == "fc").module);
         using var model = ExplainableResNet.From(imported); // every ReLU a module: GuidedBackprop and DeepLift apply their rules
         model.eval();
+        model.to(device);
         using var preprocess = PretrainedResNet18.LoadPreprocess();
 
         // The photos: a square crop of each (the left half of the two composites: one animal each).
@@ -55,9 +77,9 @@ public static class CompareRun
             long width = photo.Rgb.shape[3], start = left ? 0 : (width - size) / 2;
             crops.Add(photo.Rgb.narrow(3, start, size).clone());
         }
-        var inputs = preprocess.call(cat(crops.ToArray(), 0)).detach();
+        var inputs = preprocess.call(cat(crops.ToArray(), 0)).detach().to(device);
         long[] predicted;
-        using (no_grad()) predicted = model.call(inputs).argmax(1).data<long>().ToArray();
+        using (no_grad()) predicted = model.call(inputs).argmax(1).cpu().data<long>().ToArray();
         for (int i = 0; i < photos.Length; i++) log.WriteLine($"{photos[i].File}: predicted {head.Classes[(int)predicted[i]]}");
         var target = Target.PerExample(predicted);
 

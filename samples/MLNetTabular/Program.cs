@@ -1,6 +1,7 @@
 // MLNetTabular sample: an ML.NET FastTree model on the Wine data explained with Kernel SHAP (FluentAttrib.MLNet),
 // SHAP-style beeswarm, bar, waterfall and dependence figures, next to ML.NET's permutation feature importance.
 // Usage: dotnet run --project samples/MLNetTabular [-- --out DIR]
+// (No --device option, unlike the samples that run TorchSharp models: ML.NET evaluates this model on the CPU.)
 using MLNetTabular;
 
 string outDir = "out";

@@ -1,4 +1,5 @@
 using System.Globalization;
+using FluentAttrib.Samples;
 using Microsoft.ML.OnnxRuntime;
 
 namespace OnnxImage;
@@ -28,6 +29,9 @@ internal static class Cli
           --superpixels N    about how many SLIC superpixels KernelShap explains (default: 60)
           --window PX        Occlusion window side (default: 32; stride half of it)
           --svg              also write each figure as SVG
+          --device NAME      cpu or cuda: where the TorchSharp tensors (image, perturbed copies, head) live
+                             (default: cuda when TorchSharp reports it available, else cpu); ONNX Runtime
+                             itself runs on the CPU
           --help             show this text
 
         Exit codes: 0 done; 1 an input could not be used (model, image, output folder); 2 a wrong option.
@@ -112,6 +116,11 @@ internal static class Cli
                     o = o with { OcclusionWindow = w, OcclusionStride = Math.Max(1, w / 2) };
                     break;
                 case "--svg": o = o with { Svg = true }; break;
+                case "--device":
+                    string device = Value();
+                    if (!DeviceOption.IsValid(device)) throw new UsageException($"--device takes cpu or cuda, not '{device}'.");
+                    o = o with { Device = device };
+                    break;
                 default: throw new UsageException($"Unknown option '{args[i]}'.");
             }
         }

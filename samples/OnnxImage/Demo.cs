@@ -4,6 +4,7 @@ using FluentAttrib;
 using FluentAttrib.Onnx;
 using FluentAttrib.Plotting;
 using FluentAttrib.Pretrained;
+using FluentAttrib.Samples;
 using Microsoft.ML.OnnxRuntime;
 using SkiaSharp;
 using static TorchSharp.torch;
@@ -39,6 +40,12 @@ internal sealed record DemoOptions
     public int KernelShapSamples { get; init; } = 300;
 
     public bool Svg { get; init; }
+
+    /// <summary>
+    /// Where the TorchSharp side runs (cpu or cuda; null: cuda when available): the image, the perturbed copies, the
+    /// superpixel mask and the head. ONNX Runtime itself runs on the CPU; FluentAttrib.Onnx converts each pass once.
+    /// </summary>
+    public string? Device { get; init; }
 }
 
 internal sealed record FigureFile(string Name, byte[] Content);
@@ -64,19 +71,20 @@ internal static class Demo
     public static DemoResult Run(DemoOptions options, TextWriter log)
     {
         using var scope = NewDisposeScope();
+        var device = DeviceOption.Resolve(options.Device);
         using var session = new InferenceSession(options.Model ?? PretrainedResNet18.NetworkPath);
-        var (model, classes, prepare, size, description) = Load(session, options, log);
+        var (model, classes, prepare, size, description) = Load(session, options, device, log);
 
         // The picture, stretched to the model's input size (the default graph takes exactly 224×224).
         using var picture = LoadPicture(options.Image, size.Width, size.Height);
         var rgb = Planes(picture);
-        var input = prepare(rgb);
+        var input = prepare(rgb).to(device);
 
         var probabilities = model.Run(input)[0];
         int top = (int)probabilities.argmax().item<long>();
         int target = options.Target is null ? top : ParseTarget(options.Target, classes);
         double probability = probabilities[target].item<float>();
-        log.WriteLine($"Model: {description}");
+        log.WriteLine($"Model: {description}; TorchSharp tensors on {device.type}");
         log.WriteLine($"Image: {options.Image} → {size.Width}×{size.Height}");
         log.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"Prediction: {Describe(classes, top)} ({probabilities[top].item<float>():P1}); explaining {Describe(classes, target)} ({probability:P1})"));
@@ -84,7 +92,7 @@ internal static class Demo
         // Superpixels for KernelShap: one feature per segment, shared by the three channels.
         int[] segments = Superpixels.Slic(rgb.flatten().data<float>().ToArray(), size.Height, size.Width, options.Superpixels);
         int segmentCount = segments.Max() + 1;
-        var mask = tensor(segments.Select(s => (long)s).ToArray(), [1, 1, size.Height, size.Width]);
+        var mask = tensor(segments.Select(s => (long)s).ToArray(), [1, 1, size.Height, size.Width], device: device);
 
         var occlusion = Occlusion.Window(3, options.OcclusionWindow, options.OcclusionWindow).Stride(3, options.OcclusionStride, options.OcclusionStride);
         var rise = Rise.Samples(options.RiseMasks).Seed(0);
@@ -133,13 +141,15 @@ internal static class Demo
 
     /// <summary>The session as a model of class probabilities, its class names, its input preparation and size.</summary>
     private static (OnnxModel Model, IReadOnlyList<string> Classes, Func<Tensor, Tensor> Prepare, (int Width, int Height) Size, string Description)
-        Load(InferenceSession session, DemoOptions options, TextWriter log)
+        Load(InferenceSession session, DemoOptions options, Device device, TextWriter log)
     {
         var model = OnnxModel.From(session);
         if (options.Model is null)
         {
-            // ML.NET's ResNet18 backbone: BGR minus a mean image in, 512 pooled features out; the quick start's head on top.
-            var head = Head.Load(DemoOptions.DefaultHead);
+            // ML.NET's ResNet18 backbone: BGR minus a mean image in, 512 pooled features out; the quick start's head on
+            // top, on the device the session's output comes back to (the input's).
+            var cpuHead = Head.Load(DemoOptions.DefaultHead);
+            var head = cpuHead with { Weight = cpuHead.Weight.to(device), Bias = cpuHead.Bias.to(device) };
             var preprocess = PretrainedResNet18.LoadPreprocess();
             return (model.Head(f => softmax(head.Apply(f), 1)), head.Classes, rgb => preprocess.call(rgb), (224, 224),
                 "ML.NET's ImageNet-pretrained ResNet18 backbone (ONNX, input [1, 3, 224, 224]) run by ONNX Runtime, " +

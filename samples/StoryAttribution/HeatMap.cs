@@ -14,7 +14,7 @@ internal static class HeatMap
         var rows = result.TokenAttribution ?? result.SequenceAttribution.unsqueeze(0);
         var labels = result.TokenAttribution is null ? ["(sequence)"] : result.OutputTokens;
         int r = (int)rows.shape[0], c = (int)rows.shape[1];
-        var values = rows.to(ScalarType.Float64).data<double>().ToArray();
+        var values = rows.to(ScalarType.Float64).cpu().data<double>().ToArray();
         var grid = new double[r, c];
         for (int i = 0; i < r; i++)
             for (int j = 0; j < c; j++) grid[i, j] = values[i * c + j];

@@ -1,4 +1,6 @@
 using System.Reflection;
+using FluentAttrib.Samples;
+using TorchSharp;
 
 namespace StoryAttribution;
 
@@ -8,6 +10,7 @@ namespace StoryAttribution;
 ///   dotnet run --project samples/StoryAttribution                  explain with the shipped weights
 ///   dotnet run --project samples/StoryAttribution -- train         retrain (seeded, reproducible), save, explain
 ///   dotnet run --project samples/StoryAttribution -- --prompt "..." --out DIR
+///   dotnet run --project samples/StoryAttribution -- --device cpu   where the model runs (default: cuda when available)
 /// </code>
 /// </summary>
 internal static class Program
@@ -17,6 +20,7 @@ internal static class Program
         bool train = false;
         string? prompt = null;
         string output = "story-figures";
+        string? deviceName = null;
         for (int i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -24,10 +28,30 @@ internal static class Program
                 case "train": train = true; break;
                 case "--prompt" when i + 1 < args.Length: prompt = args[++i]; break;
                 case "--out" when i + 1 < args.Length: output = args[++i]; break;
+                case "--device" when i + 1 < args.Length:
+                    deviceName = args[++i];
+                    if (!DeviceOption.IsValid(deviceName))
+                    {
+                        Console.Error.WriteLine($"error: --device takes cpu or cuda, not '{deviceName}'.");
+                        return 2;
+                    }
+                    break;
                 default:
-                    Console.Error.WriteLine("usage: StoryAttribution [train] [--prompt TEXT] [--out DIR]");
+                    Console.Error.WriteLine($"usage: StoryAttribution [train] [--prompt TEXT] [--out DIR] [--device cpu|cuda]\n  {DeviceOption.Help}");
                     return 2;
             }
+        }
+
+        FluentAttrib.TorchRuntime.EnsureLoaded();
+        TorchSharp.torch.Device device;
+        try
+        {
+            device = DeviceOption.Resolve(deviceName);
+        }
+        catch (ArgumentException e)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            return 1;
         }
 
         var corpus = StoryCorpus.Load();
@@ -36,7 +60,7 @@ internal static class Program
         {
             Console.WriteLine($"Training a {StoryModel.Layers}-layer word-level GPT ({StoryModel.Dim}-d, {StoryModel.Heads} heads, {StoryModel.Context} tokens of context) " +
                               $"on {corpus.Sentences.Count} Austen sentences, vocabulary {corpus.Tokenizer.Vocabulary.Count} words ...");
-            model = StoryTrainer.Train(corpus, Console.Out);
+            model = StoryTrainer.Train(corpus, Console.Out, device: device);
             string project = typeof(StoryModel).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
                 .FirstOrDefault(a => a.Key == "StoryAttribution.ProjectDirectory")?.Value ?? AppContext.BaseDirectory;
             foreach (var dir in new[] { project, AppContext.BaseDirectory }.Distinct())
@@ -46,6 +70,7 @@ internal static class Program
         else
         {
             model = Weights.Load(corpus);
+            model.to(device);
         }
 
         using (model)

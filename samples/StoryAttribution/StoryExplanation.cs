@@ -51,8 +51,8 @@ internal static class StoryExplanation
         log.WriteLine("FeatureAblation, log-probability of each generated word (rows) owed to each prompt word (columns):");
         log.WriteLine(ablation.ToText(2));
         log.WriteLine("Prompt words that raise the whole continuation's log-probability most (FeatureAblation, LayerIntegratedGradients):");
-        var fa = ablation.SequenceAttribution.to(ScalarType.Float64).data<double>().ToArray();
-        var ig = gradients.SequenceAttribution.to(ScalarType.Float64).data<double>().ToArray();
+        var fa = ablation.SequenceAttribution.to(ScalarType.Float64).cpu().data<double>().ToArray();
+        var ig = gradients.SequenceAttribution.to(ScalarType.Float64).cpu().data<double>().ToArray();
         foreach (int j in Enumerable.Range(0, fa.Length).OrderByDescending(j => fa[j]).Take(5))
             log.WriteLine($"  {ablation.InputTokens[j],-12} {fa[j],8:F3} {ig[j],8:F3}");
 

@@ -9,7 +9,8 @@ internal static class StoryTrainer
 {
     public const int Steps = 800, Batch = 32, Seed = 0;
 
-    public static StoryModel Train(StoryCorpus corpus, TextWriter log, int steps = Steps, int seed = Seed)
+    /// <summary>Trains a model from seeded weights on <paramref name="device"/> (default CPU); the weights stay there.</summary>
+    public static StoryModel Train(StoryCorpus corpus, TextWriter log, int steps = Steps, int seed = Seed, Device? device = null)
     {
         var clock = Stopwatch.StartNew();
         // One thread: the same weights on every machine (a different split of the sums would round differently).
@@ -17,7 +18,7 @@ internal static class StoryTrainer
         set_num_threads(1);
         try
         {
-            return TrainSingleThreaded(corpus, log, steps, seed, clock);
+            return TrainSingleThreaded(corpus, log, steps, seed, clock, device ?? CPU);
         }
         finally
         {
@@ -25,12 +26,13 @@ internal static class StoryTrainer
         }
     }
 
-    private static StoryModel TrainSingleThreaded(StoryCorpus corpus, TextWriter log, int steps, int seed, Stopwatch clock)
+    private static StoryModel TrainSingleThreaded(StoryCorpus corpus, TextWriter log, int steps, int seed, Stopwatch clock, Device device)
     {
         manual_seed(seed);
-        var model = new StoryModel(corpus.Tokenizer.Vocabulary.Count);
+        var model = new StoryModel(corpus.Tokenizer.Vocabulary.Count);   // initialised on the CPU: the same weights on any device
+        model.to(device);
         var stream = corpus.Stream();
-        using var data = tensor(stream);
+        using var data = tensor(stream, device: device);
         using var optimizer = optim.AdamW(model.parameters(), lr: 3e-3, weight_decay: 0.01);
         var rng = new Random(seed);
         int window = StoryModel.Context + 1;
@@ -40,7 +42,7 @@ internal static class StoryTrainer
         {
             using var scope = NewDisposeScope();
             var starts = Enumerable.Range(0, Batch).Select(_ => (long)rng.Next(stream.Length - window)).ToArray();
-            using var offsets = tensor(starts).unsqueeze(1) + arange(window).unsqueeze(0);
+            using var offsets = tensor(starts, device: device).unsqueeze(1) + arange(window, device: device).unsqueeze(0);
             var chunk = data[offsets];
             var x = chunk[.., ..^1];
             var y = chunk[.., 1..];

@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
-using System.Xml.Linq;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -10,7 +8,8 @@ namespace FluentAttrib.Package.Tests;
 /// What a NuGet consumer of FluentAttrib.MLNet gets: its dependencies, and a console project outside the repository
 /// that installs it (plus the libtorch CPU backend), trains an ML.NET linear model and explains it.
 /// </summary>
-public sealed class MLNetPackageTests(PackedPackages packages, ITestOutputHelper output) : IClassFixture<PackedPackages>
+[Collection(PackagesCollection.Name)]
+public sealed class MLNetPackageTests(PackedPackages packages, ITestOutputHelper output)
 {
     [Fact]
     public void MLNet_package_depends_on_FluentAttrib_of_the_same_version_and_Microsoft_ML()
@@ -35,63 +34,20 @@ public sealed class MLNetPackageTests(PackedPackages packages, ITestOutputHelper
     [Fact]
     public void Console_project_outside_the_repository_explains_an_ml_net_model_with_the_package()
     {
-        string consumer = Path.Combine(packages.Root, "mlnet-consumer");
-        WriteConsumer(consumer);
-        var build = Dotnet.Run(consumer, PackedPackages.CommandTimeout, "build", "-nologo", "-c", "Release",
-            "-p:CreateHardLinksForCopyLocalIfPossible=true");
-        output.WriteLine(build.Output);
-        build.EnsureSuccess();
-        using (var assets = JsonDocument.Parse(File.ReadAllText(Path.Combine(consumer, "obj", "project.assets.json"))))
-            Assert.True(assets.RootElement.GetProperty("libraries").TryGetProperty($"FluentAttrib.MLNet/{packages.Version}", out _),
-                "FluentAttrib.MLNet was not restored at the packed version");
-
-        var run = Dotnet.Run(consumer, PackedPackages.CommandTimeout, Path.Combine(consumer, "bin", "Release", "net10.0", "Consumer.dll"));
-        output.WriteLine(run.Output);
-        run.EnsureSuccess();
+        var consumer = ConsumerProject.Write(packages, output, "mlnet-consumer", ["FluentAttrib.MLNet"], ["libtorch-cpu-linux-x64"],
+            new Dictionary<string, string> { ["Program.cs"] = Program });
+        consumer.Build("FluentAttrib.MLNet");
+        var lines = consumer.Run();
         // The consumer prints the largest difference between Kernel SHAP and the exact Shapley values of its linear
         // model, relative to the largest exact value (the model scores in float32).
-        var line = run.Output.Split('\n').Select(l => l.Trim()).Single(l => l.StartsWith("max error:", StringComparison.Ordinal));
+        var line = lines.Single(l => l.StartsWith("max error:", StringComparison.Ordinal));
         double error = double.Parse(line["max error:".Length..], CultureInfo.InvariantCulture);
         Assert.True(error < 1e-5, $"Kernel SHAP differs from the exact Shapley values by {error} (relative)");
-        Assert.Contains("features: A, B, C", run.Output, StringComparison.Ordinal);
+        Assert.Contains("features: A, B, C", lines);
     }
 
-    private void WriteConsumer(string dir)
-    {
-        Directory.CreateDirectory(dir);
-        var globalPackages = Dotnet.Run(Path.GetTempPath(), TimeSpan.FromMinutes(2), "nuget", "locals", "global-packages", "--list").EnsureSuccess()
-            .Output.Split('\n').Select(l => l.Trim()).First(l => l.StartsWith("global-packages:", StringComparison.Ordinal))["global-packages:".Length..].Trim();
-        File.WriteAllText(Path.Combine(dir, "nuget.config"), $"""
-            <?xml version="1.0" encoding="utf-8"?>
-            <configuration>
-              <config>
-                <add key="globalPackagesFolder" value="{Path.Combine(packages.Root, "packages")}" />
-              </config>
-              <packageSources>
-                <add key="fluentattrib-local" value="{packages.Feed}" />
-              </packageSources>
-              <fallbackPackageFolders>
-                <add key="machine" value="{globalPackages}" />
-              </fallbackPackageFolders>
-            </configuration>
-            """);
-        foreach (var name in new[] { "Directory.Build.props", "Directory.Build.targets", "Directory.Packages.props" })
-            File.WriteAllText(Path.Combine(dir, name), "<Project />\n");
-        File.WriteAllText(Path.Combine(dir, "Consumer.csproj"), $"""
-            <Project Sdk="Microsoft.NET.Sdk">
-              <PropertyGroup>
-                <OutputType>Exe</OutputType>
-                <TargetFramework>net10.0</TargetFramework>
-                <Nullable>enable</Nullable>
-                <ImplicitUsings>enable</ImplicitUsings>
-              </PropertyGroup>
-              <ItemGroup>
-                <PackageReference Include="FluentAttrib.MLNet" Version="{packages.Version}" />
-                <PackageReference Include="libtorch-cpu-linux-x64" Version="2.10.0" />
-              </ItemGroup>
-            </Project>
-            """);
-        File.WriteAllText(Path.Combine(dir, "Program.cs"), """
+    /// <summary>The consumer's program: trains an SDCA linear regression on A, B, C and compares Kernel SHAP with its exact Shapley values.</summary>
+    private const string Program = """
             using System.Globalization;
             using FluentAttrib;
             using FluentAttrib.MLNet;
@@ -131,6 +87,5 @@ public sealed class MLNetPackageTests(PackedPackages packages, ITestOutputHelper
                 public float C { get; set; }
                 public float Label { get; set; }
             }
-            """);
-    }
+            """;
 }

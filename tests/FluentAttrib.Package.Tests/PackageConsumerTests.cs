@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
 using System.Xml.Linq;
 using SkiaSharp;
 using Xunit;
@@ -12,9 +11,9 @@ namespace FluentAttrib.Package.Tests;
 /// outside the repository that installs both packages (plus the libtorch CPU backend), uses the source generator,
 /// computes attributions and saves a plot.
 /// </summary>
-public sealed class PackageConsumerTests : IClassFixture<PackedPackages>
+[Collection(PackagesCollection.Name)]
+public sealed class PackageConsumerTests
 {
-    private const string LibTorchVersion = "2.10.0";
     private const int Features = 16;   // the model's input is 1×4×4
     private const int Classes = 3;
     private const int Target = 2;
@@ -86,32 +85,12 @@ public sealed class PackageConsumerTests : IClassFixture<PackedPackages>
         double[] weights = Enumerable.Range(0, Classes * Features).Select(_ => Math.Round(random.NextDouble() * 4 - 2, 6)).ToArray();
         double[] pixels = Enumerable.Range(0, Features).Select(_ => Math.Round(random.NextDouble() * 2 - 1, 6)).ToArray();
 
-        string consumer = Path.Combine(_packages.Root, "consumer");
         string figures = Path.Combine(_packages.Root, "figures");
         Directory.CreateDirectory(figures);
-        WriteConsumer(consumer, weights, pixels);
-
-        var build = Dotnet.Run(consumer, PackedPackages.CommandTimeout,
-            "build", "-nologo", "-c", "Release",
-            // The libtorch files are linked, not copied, from the package folder when the file system allows it;
-            // the GLIBCXX patch writes a new file over the link, so the package folder stays untouched.
-            "-p:CreateHardLinksForCopyLocalIfPossible=true");
-        _output.WriteLine(build.Output);
-        build.EnsureSuccess();
-
-        // Restored from the local folder, at the packed version.
-        using (var assets = JsonDocument.Parse(File.ReadAllText(Path.Combine(consumer, "obj", "project.assets.json"))))
-        {
-            var libraries = assets.RootElement.GetProperty("libraries");
-            Assert.True(libraries.TryGetProperty($"FluentAttrib/{_packages.Version}", out _), "FluentAttrib was not restored at the packed version");
-            Assert.True(libraries.TryGetProperty($"FluentAttrib.Plotting/{_packages.Version}", out _), "FluentAttrib.Plotting was not restored at the packed version");
-        }
-
-        string dll = Path.Combine(consumer, "bin", "Release", "net10.0", "Consumer.dll");
-        var run = Dotnet.Run(consumer, PackedPackages.CommandTimeout, dll, figures);
-        _output.WriteLine(run.Output);
-        run.EnsureSuccess();
-        var lines = run.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var consumer = ConsumerProject.Write(_packages, _output, "consumer", ["FluentAttrib", "FluentAttrib.Plotting"], ["libtorch-cpu-linux-x64"],
+            new Dictionary<string, string> { ["TinyNet.cs"] = TinyNet(), ["Program.cs"] = Program(weights, pixels) });
+        consumer.Build("FluentAttrib", "FluentAttrib.Plotting");
+        var lines = consumer.Run(figures);
 
         // The generator ran in the consumer's build: Consumer.TinyNet.Layers exists and names the annotated layer.
         Assert.Contains("layer: Logits", lines);
@@ -171,49 +150,8 @@ public sealed class PackageConsumerTests : IClassFixture<PackedPackages>
     private static string Literal(double[] values) =>
         string.Join(", ", values.Select(v => v.ToString("R", CultureInfo.InvariantCulture)));
 
-    /// <summary>Writes the consumer project: what a user of the two packages would write.</summary>
-    private void WriteConsumer(string dir, double[] weights, double[] pixels)
-    {
-        Directory.CreateDirectory(dir);
-        // The local folder is added to the machine's usual sources (TorchSharp and libtorch restore from them or
-        // from the cache). Packages are extracted into a folder of this run; the machine's package folder serves
-        // as a fallback, so libtorch is not copied again and the packed test versions do not pile up there.
-        string globalPackages = GlobalPackagesFolder();
-        File.WriteAllText(Path.Combine(dir, "nuget.config"), $"""
-            <?xml version="1.0" encoding="utf-8"?>
-            <configuration>
-              <config>
-                <add key="globalPackagesFolder" value="{Path.Combine(_packages.Root, "packages")}" />
-              </config>
-              <packageSources>
-                <add key="fluentattrib-local" value="{_packages.Feed}" />
-              </packageSources>
-              <fallbackPackageFolders>
-                <add key="machine" value="{globalPackages}" />
-              </fallbackPackageFolders>
-            </configuration>
-            """);
-        // Stop MSBuild's upward search for Directory.Build.* / Directory.Packages.props in the temporary folder.
-        foreach (var name in new[] { "Directory.Build.props", "Directory.Build.targets", "Directory.Packages.props" })
-            File.WriteAllText(Path.Combine(dir, name), "<Project />\n");
-
-        File.WriteAllText(Path.Combine(dir, "Consumer.csproj"), $"""
-            <Project Sdk="Microsoft.NET.Sdk">
-              <PropertyGroup>
-                <OutputType>Exe</OutputType>
-                <TargetFramework>net10.0</TargetFramework>
-                <Nullable>enable</Nullable>
-                <ImplicitUsings>enable</ImplicitUsings>
-              </PropertyGroup>
-              <ItemGroup>
-                <PackageReference Include="FluentAttrib" Version="{_packages.Version}" />
-                <PackageReference Include="FluentAttrib.Plotting" Version="{_packages.Version}" />
-                <PackageReference Include="libtorch-cpu-linux-x64" Version="{LibTorchVersion}" />
-              </ItemGroup>
-            </Project>
-            """);
-
-        File.WriteAllText(Path.Combine(dir, "TinyNet.cs"), $$"""
+    /// <summary>The consumer's model: a linear layer annotated for the package's source generator.</summary>
+    private static string TinyNet() => $$"""
             using FluentAttrib;
             using TorchSharp.Modules;
             using static TorchSharp.torch;
@@ -237,9 +175,10 @@ public sealed class PackageConsumerTests : IClassFixture<PackedPackages>
 
                 public override Tensor forward(Tensor input) => fc.call(flatten.call(input));
             }
-            """);
+            """;
 
-        File.WriteAllText(Path.Combine(dir, "Program.cs"), $$"""
+    /// <summary>The consumer's program: integrated gradients and saliency of the linear model, and a PNG.</summary>
+    private static string Program(double[] weights, double[] pixels) => $$"""
             using System.Globalization;
             using Consumer;
             using FluentAttrib;
@@ -270,14 +209,5 @@ public sealed class PackageConsumerTests : IClassFixture<PackedPackages>
 
             static string Format(Tensor t) =>
                 string.Join(" ", t.flatten().data<double>().ToArray().Select(v => v.ToString("R", CultureInfo.InvariantCulture)));
-            """);
-    }
-
-    private static string GlobalPackagesFolder()
-    {
-        var result = Dotnet.Run(Path.GetTempPath(), TimeSpan.FromMinutes(2), "nuget", "locals", "global-packages", "--list").EnsureSuccess();
-        // "global-packages: /root/.nuget/packages/"
-        var line = result.Output.Split('\n').Select(l => l.Trim()).First(l => l.StartsWith("global-packages:", StringComparison.Ordinal));
-        return line["global-packages:".Length..].Trim();
-    }
+            """;
 }

@@ -6,7 +6,8 @@ namespace FluentAttrib.Package.Tests;
 /// <summary>
 /// Packs src/FluentAttrib, src/FluentAttrib.Plotting, src/FluentAttrib.MLNet and src/FluentAttrib.Onnx once per test run, with a unique prerelease version, into a
 /// local folder under a temporary directory outside the repository. The builds of the pack go to an artifacts folder
-/// there too (UseArtifactsOutput), so the repository's own bin/ and obj/ folders are not touched.
+/// there too (UseArtifactsOutput), so the repository's own bin/ and obj/ folders are not touched. Shared by every
+/// test class of the <see cref="PackagesCollection"/>, so the packages are packed once.
 /// </summary>
 public sealed class PackedPackages : IDisposable
 {
@@ -31,7 +32,27 @@ public sealed class PackedPackages : IDisposable
                 // The solution's own build runs the .NET analyzers; here they would only cost time.
                 "-p:EnableNETAnalyzers=false").EnsureSuccess();
         }
+        // "global-packages: /root/.nuget/packages/"
+        var locals = Dotnet.Run(Path.GetTempPath(), TimeSpan.FromMinutes(2), "nuget", "locals", "global-packages", "--list").EnsureSuccess();
+        MachinePackagesFolder = locals.Output.Split('\n').Select(l => l.Trim())
+            .First(l => l.StartsWith("global-packages:", StringComparison.Ordinal))["global-packages:".Length..].Trim();
+        _pins = XDocument.Load(Path.Combine(RepositoryRoot, "Directory.Packages.props"));
     }
+
+    private readonly XDocument _pins;
+
+    /// <summary>The machine's NuGet package folder (the consumers' fallback folder: libtorch is not extracted again).</summary>
+    public string MachinePackagesFolder { get; }
+
+    /// <summary>The version of package <paramref name="id"/> that the repository pins in Directory.Packages.props.</summary>
+    public string PinnedVersion(string id) =>
+        _pins.Descendants("PackageVersion").Where(e => (string?)e.Attribute("Include") == id).Select(e => (string?)e.Attribute("Version")).SingleOrDefault()
+        ?? throw new InvalidOperationException($"Directory.Packages.props pins no version of {id}.");
+
+    /// <summary>The value of the MSBuild property <paramref name="name"/> set in Directory.Packages.props.</summary>
+    public string PinnedProperty(string name) =>
+        _pins.Descendants(name).SingleOrDefault()?.Value.Trim()
+        ?? throw new InvalidOperationException($"Directory.Packages.props sets no property {name}.");
 
     /// <summary>The folder that holds FluentAttrib.sln.</summary>
     public string RepositoryRoot { get; }
@@ -76,4 +97,11 @@ public sealed class PackedPackages : IDisposable
             if (File.Exists(Path.Combine(dir.FullName, "FluentAttrib.sln"))) return dir.FullName;
         throw new InvalidOperationException($"FluentAttrib.sln not found above {AppContext.BaseDirectory}");
     }
+}
+
+/// <summary>The package test classes share one <see cref="PackedPackages"/>: the four packages are packed once per run.</summary>
+[Xunit.CollectionDefinition(Name)]
+public sealed class PackagesCollection : Xunit.ICollectionFixture<PackedPackages>
+{
+    public const string Name = "packed packages";
 }

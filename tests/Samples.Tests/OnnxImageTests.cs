@@ -57,6 +57,8 @@ public sealed class OnnxImageTests(OnnxImageRuns runs, ITestOutputHelper output)
         Assert.Equal(2, Cli.Run(["--masks", "0"], stdout, stderr));
         Assert.Contains("--masks", stderr.ToString());
         Assert.Equal(2, Cli.Run(["--frobnicate"], stdout, stderr));
+        Assert.Equal(2, Cli.Run(["--device", "tpu"], stdout, stderr));
+        Assert.Contains("--device takes cpu or cuda, not 'tpu'", stderr.ToString());
         Assert.Equal(1, Cli.Run(["--image", "no-such-photo.jpg", "--out", Path.GetTempPath()], stdout, stderr));
         Assert.Contains("no-such-photo.jpg", stderr.ToString());
         Assert.Equal(0, Cli.Run(["--help"], stdout, stderr));
