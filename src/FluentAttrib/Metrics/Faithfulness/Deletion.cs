@@ -108,7 +108,7 @@ internal static class RiseCurves
             using var perPixel = attribution.sum([1L]);
             scores = MetricMath.Rows(perPixel);
         }
-        else if (tokens && attribution.dim() == input.dim() + 1 && attribution.shape.Take(input.dim()).SequenceEqual(input.shape))
+        else if (tokens && attribution.dim() == input.dim() + 1 && attribution.shape.Take((int)input.dim()).SequenceEqual(input.shape))
         {
             // The attribution of the embedding layer (B, L, E): one value per token, summed over the embedding.
             using var perToken = attribution.sum([-1L]);
