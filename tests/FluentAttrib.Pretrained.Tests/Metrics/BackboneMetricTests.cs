@@ -73,10 +73,10 @@ public sealed class BackboneFixture : IDisposable
         }
     }
 
-    /// <summary>Grad-CAM of "cat" on layer4 for the crop, the composite or the mosaic, upsampled bilinearly to the input: (1, 1, H, W).</summary>
+    /// <summary>Grad-CAM of "cat" on layer4 (with its ReLU) for the crop, the composite or the mosaic, upsampled bilinearly to the input: (1, 1, H, W).</summary>
     public Tensor GradCam(Tensor x) => Cached(ReferenceEquals(x, Crop) ? "cam:crop" : ReferenceEquals(x, Composite) ? "cam:composite" : ReferenceEquals(x, Mosaic) ? "cam:mosaic" : throw new ArgumentException("not a fixture input"), () =>
     {
-        using var cam = Explain(Model).For(CatTarget()).At("layer4").With(LayerGradCam.Default).Attribute(x);
+        using var cam = Explain(Model).For(CatTarget()).At("layer4").With(LayerGradCam.Default.Relu()).Attribute(x);
         return nn.functional.interpolate(cam.Value, [x.shape[2], x.shape[3]], mode: InterpolationMode.Bilinear, align_corners: false);
     });
 
@@ -85,6 +85,17 @@ public sealed class BackboneFixture : IDisposable
 
     /// <summary>Input × gradient of the "cat" logit at the crop: (1, 3, 112, 112).</summary>
     public Tensor InputXGradient => Cached("ixg", () => Explain(Model).For(CatTarget()).With(FluentAttrib.InputXGradient.Default).Attribute(Crop).Value);
+
+    /// <summary>
+    /// Occlusion of the crop by 16×16 windows (baseline 0, the logit of "cat"), in float64 with a tie-break a billion
+    /// times smaller (the saliency) so that no two elements tie: (1, 3, 112, 112).
+    /// </summary>
+    public Tensor Occlusion => Cached("occlusion", () =>
+    {
+        var occ = Explain(Model).For(CatTarget()).With(FluentAttrib.Occlusion.Window(3, 16, 16).Stride(3, 16, 16)).Attribute(Crop).Value.to(ScalarType.Float64);
+        var s = Saliency.to(ScalarType.Float64);
+        return occ + 1e-9 * occ.abs().max() * s / s.max();
+    });
 
     /// <summary>The model's outputs (logits) for <paramref name="x"/>.</summary>
     public Tensor Logits(Tensor x)
@@ -148,7 +159,7 @@ public sealed class BackboneMetricTests(BackboneFixture f, ITestOutputHelper out
         double p = nn.functional.softmax(f.Logits(f.Crop), 1)[0, f.Cat].item<float>();
         Close(p, curves[0, 0].item<double>(), 1e-5);
         Close(p, curves[1, 0].item<double>(), 1e-5);
-        var auc = Values(Explain(f.Model).For(f.CatTarget(2)).Evaluate(metric, x, a));
+        var auc = Values(curves.mean([1L]));
         Assert.True(auc[0] < auc[1], $"deleting where Grad-CAM points first should lower the area: {auc[0]} vs reversed {auc[1]}");
     }
 
@@ -179,12 +190,18 @@ public sealed class BackboneMetricTests(BackboneFixture f, ITestOutputHelper out
     public void RegionPerturbation()
     {
         var clock = Stopwatch.StartNew();
-        var (x, a) = AgainstReversed(f.GradCam(f.Crop));
-        var drops = Explain(f.Model).For(f.CatTarget(2)).Evaluate(FluentAttrib.RegionPerturbation.PatchSize(16).Regions(8), x, a);
-        Log("RegionPerturbation drops (Grad-CAM; reversed)", drops, clock);
+        // Occlusion by the same 16×16 grid with the same substrate (0) holds each patch's own drop of the logit: most
+        // relevant first starts with the largest single drop, the reversal with the smallest.
+        var occlusion = f.Occlusion;
+        var (x, a) = AgainstReversed(occlusion);
+        var drops = Explain(f.Model).For(f.CatTarget(2)).Evaluate(FluentAttrib.RegionPerturbation.PatchSize(16).Regions(8).Softmax(false).Substrate(0.0), x, a);
+        Log("RegionPerturbation drops of the logit (occlusion; reversed)", drops, clock);
         Assert.Equal([2L, 8L], drops.shape);
+        double largest = occlusion.max().item<double>(), smallest = occlusion.min().item<double>();
+        Close(largest, drops[0, 0].item<double>(), 1e-3 * Math.Abs(largest));
+        Close(smallest, drops[1, 0].item<double>(), 1e-3 * Math.Abs(largest));
         var total = Values(drops.sum([1L]));
-        Assert.True(total[0] > total[1], $"removing Grad-CAM's patches first should drop the score more: {total[0]} vs {total[1]}");
+        Assert.True(total[0] > total[1], $"removing occlusion's patches first should drop the logit more: {total[0]} vs {total[1]}");
     }
 
     [Fact]
@@ -205,7 +222,7 @@ public sealed class BackboneMetricTests(BackboneFixture f, ITestOutputHelper out
         var clock = Stopwatch.StartNew();
         var a = f.GradCam(f.Crop);
         var explain = Explain(f.Model).For(f.CatTarget());
-        var road = FluentAttrib.Road.Default.StdDev(0).Percentages(10, 50, 90);
+        var road = FluentAttrib.Road.Default.StdDev(0).Percentages(40, 60);
         var morf = explain.Evaluate(road, f.Crop, a);
         var lerf = explain.Evaluate(road.Order(PerturbationOrder.LeastRelevantFirst), f.Crop, a);
         Log("ROAD MoRF", morf, clock);
@@ -251,24 +268,26 @@ public sealed class BackboneMetricTests(BackboneFixture f, ITestOutputHelper out
     public void MonotonicityCorrelation()
     {
         var clock = Stopwatch.StartNew();
-        var (x, a) = AgainstReversed(f.Saliency);
-        var metric = FluentAttrib.MonotonicityCorrelation.FeaturesPerStep(Elements / 16).Absolute(false);
+        // |occlusion| (the size of the logit's change when a window is set to 0) against its reversal, substrate 0.
+        var (x, a) = AgainstReversed(f.Occlusion.abs());
+        var metric = FluentAttrib.MonotonicityCorrelation.FeaturesPerStep(Elements / 16).Absolute(false).Substrate(0.0).Softmax(false);
         var rho = Values(Explain(f.Model).For(f.CatTarget(2)).Evaluate(metric, x, a));
-        Log("MonotonicityCorrelation (saliency; reversed)", tensor(rho), clock);
+        Log("MonotonicityCorrelation (|occlusion|; reversed)", tensor(rho), clock);
         // The reversed order forms the same 16 groups with negated sums: exactly the opposite correlation.
-        Close(-rho[0], rho[1], 1e-6);
-        Assert.True(rho[0] > 0, $"groups of larger gradients should change the probability more: ρ = {rho[0]}");
+        Close(-rho[0], rho[1], 1e-9);
+        Assert.True(rho[0] > 0.5, $"groups that occlusion finds important should change the logit more: ρ = {rho[0]}");
     }
 
     [Fact]
     public void FaithfulnessEstimate()
     {
         var clock = Stopwatch.StartNew();
-        var (x, a) = AgainstReversed(f.Saliency);
-        var r = Values(Explain(f.Model).For(f.CatTarget(2)).Evaluate(FluentAttrib.FaithfulnessEstimate.FeaturesPerStep(Elements / 16), x, a));
-        Log("FaithfulnessEstimate (saliency; reversed)", tensor(r), clock);
-        Close(-r[0], r[1], 1e-5);
-        Assert.True(r[0] > 0, $"groups of larger gradients should drop the logit more: r = {r[0]}");
+        var (x, a) = AgainstReversed(f.Occlusion);
+        var metric = FluentAttrib.FaithfulnessEstimate.FeaturesPerStep(Elements / 16).Substrate(0.0);
+        var r = Values(Explain(f.Model).For(f.CatTarget(2)).Evaluate(metric, x, a));
+        Log("FaithfulnessEstimate (occlusion; reversed)", tensor(r), clock);
+        Close(-r[0], r[1], 1e-9);
+        Assert.True(r[0] > 0.5, $"groups that occlusion finds important should drop the logit more: r = {r[0]}");
     }
 
     [Fact]
@@ -291,28 +310,49 @@ public sealed class BackboneMetricTests(BackboneFixture f, ITestOutputHelper out
     {
         var clock = Stopwatch.StartNew();
         var (x, a) = AgainstReversed(f.GradCam(f.Crop));
-        // 7 × 7 square segments of 16 pixels (superpixels would do too).
+        // 4 × 4 square segments of 28 pixels (superpixels would do too).
         int size = BackboneFixture.Size;
         var ids = new long[size * size];
         for (int i = 0; i < size; i++)
-            for (int j = 0; j < size; j++) ids[i * size + j] = i / 16 * 7 + j / 16;
+            for (int j = 0; j < size; j++) ids[i * size + j] = i / 28 * 4 + j / 28;
         var segments = tensor(ids).reshape(1, 1, size, size);
         var scores = Explain(f.Model).For(f.CatTarget(2)).Evaluate(FluentAttrib.Irof.Mask(segments), x, a);
         Log("IROF (Grad-CAM; reversed)", scores, clock);
         var v = Values(scores);
         Assert.True(v[0] > v[1], $"{v[0]} vs reversed {v[1]}");
-        Assert.All(v, s => Assert.InRange(s, 0, 49));
+        Assert.All(v, s => Assert.InRange(s, 0, 16));
     }
 
     [Fact]
     public void PatchInfidelity()
     {
         var clock = Stopwatch.StartNew();
-        var (x, a) = AgainstReversed(f.InputXGradient);
-        var scores = Explain(f.Model).For(f.CatTarget(2)).Evaluate(FluentAttrib.PatchInfidelity.Default.PatchSizes(28), x, a);
-        Log("PatchInfidelity (input × gradient; reversed)", scores, clock);
-        var v = Values(scores);
-        Assert.True(v[0] < v[1], $"input × gradient should predict the logit's drops better than its negation: {v[0]} vs {v[1]}");
+        // The 16 patches of 28×28 set to 0 one after the other (row-major), with the logit's drop d_k after each,
+        // computed here; the attribution that spreads each patch's marginal drop over it in proportion to x predicts
+        // every d_k (infidelity ≈ 0); twice that attribution predicts 2·d_k, so its infidelity is the mean of d_k².
+        const int patch = 28, side = BackboneFixture.Size / patch, patches = side * side;
+        double y = f.Logits(f.Crop)[0, f.Cat].item<float>();
+        var perturbed = f.Crop.clone();
+        var drops = new double[patches];
+        var exact = zeros(1, 3, BackboneFixture.Size, BackboneFixture.Size, dtype: ScalarType.Float64);
+        for (int k = 0; k < patches; k++)
+        {
+            var rows = TensorIndex.Slice(k / side * patch, (k / side + 1) * patch);
+            var cols = TensorIndex.Slice(k % side * patch, (k % side + 1) * patch);
+            var values = f.Crop[TensorIndex.Colon, TensorIndex.Colon, rows, cols].to(ScalarType.Float64);
+            perturbed[TensorIndex.Colon, TensorIndex.Colon, rows, cols] = 0;
+            drops[k] = y - f.Logits(perturbed)[0, f.Cat].item<float>();
+            double marginal = drops[k] - (k > 0 ? drops[k - 1] : 0);
+            exact[TensorIndex.Colon, TensorIndex.Colon, rows, cols] = values * (marginal / values.pow(2).sum().item<double>());
+        }
+        var x = f.Crop.expand(2, -1, -1, -1).contiguous();
+        var a = cat([exact, 2 * exact], 0);
+        var scores = Values(Explain(f.Model).For(f.CatTarget(2)).Evaluate(FluentAttrib.PatchInfidelity.Default.PatchSizes(patch).Substrate(0.0), x, a));
+        double meanSquare = drops.Average(d => d * d);
+        Log("PatchInfidelity (exact; twice exact)", tensor(scores), clock);
+        output.WriteLine($"mean d² = {meanSquare:G6}, last drop {drops[^1]:G4}");
+        Assert.True(scores[0] < 1e-4 * meanSquare, $"{scores[0]} vs mean d² {meanSquare}");
+        Close(meanSquare, scores[1], 1e-3 * meanSquare);
     }
 
     [Fact]
@@ -354,7 +394,7 @@ public sealed class BackboneMetricTests(BackboneFixture f, ITestOutputHelper out
         var clock = Stopwatch.StartNew();
         // Everything attributed (violations: groups that do not matter) and nothing attributed (violations: groups
         // that matter) split the elements between them; the same 8 groups in index order.
-        var metric = FluentAttrib.NonSensitivity.FeaturesPerStep(Elements / 8).Normalization(AttributionNormalization.None);
+        var metric = FluentAttrib.NonSensitivity.Default.FeaturesPerStep(Elements / 8).Normalization(AttributionNormalization.None);
         var x = f.Crop.expand(3, -1, -1, -1).contiguous();
         var a = cat([ones_like(f.Crop), zeros_like(f.Crop), f.GradCam(f.Crop).expand_as(f.Crop)], 0);
         var counts = Explain(f.Model).For(f.CatTarget(3)).Evaluate(metric, x, a);
@@ -576,14 +616,20 @@ public sealed class BackboneMetricTests(BackboneFixture f, ITestOutputHelper out
         var before = f.Model.parameters().Select(p => p.detach().clone()).ToArray();
         var buffers = f.Model.buffers().Select(b => b.detach().clone()).ToArray();
         var y = f.Logits(f.Crop);
+        // At 56×56 (the crop averaged 2×2): 45 explanations, one per randomised layer.
+        var small = nn.functional.avg_pool2d(f.Crop, 2);
         var run = Explain(f.Model).For(f.CatTarget()).With(FluentAttrib.Saliency.Default);
-        var rho = Values(run.Evaluate(FluentAttrib.ModelParameterRandomisation.Default, f.Crop, f.Saliency));
+        var saliency = run.Attribute(small).Value;
+        var rho = Values(run.Evaluate(FluentAttrib.ModelParameterRandomisation.Default, small, saliency));
         output.WriteLine($"MPRT cascade ({rho.Length} layers, output first): {string.Join(", ", rho.Select(v => v.ToString("F3")))} in {clock.Elapsed.TotalSeconds:F2} s");
         Assert.Equal(FluentAttrib.ModelParameterRandomisation.Layers(f.Model).Count, rho.Length);
-        // Only the head randomised: the explanation still resembles the trained one; everything randomised: it does not.
-        Assert.True(rho[0] > 0.5, $"head randomised: ρ = {rho[0]}");
-        Assert.True(Math.Abs(rho[^1]) < 0.3, $"every layer randomised: ρ = {rho[^1]}");
-        Assert.True(rho[0] > Math.Abs(rho[^1]));
+        // The similarity to the trained explanation falls as more layers are re-initialised, to about 0 for all.
+        double top = rho.Take(5).Average(), bottom = rho.TakeLast(5).Select(Math.Abs).Average();
+        Assert.True(Math.Abs(rho[^1]) < 0.1, $"every layer randomised: ρ = {rho[^1]}");
+        Assert.True(top > bottom + 0.1, $"first five layers {top}, last five {bottom}");
+        // LastOnly is the cascade's end point for the cost of one explanation.
+        var last = run.Evaluate(FluentAttrib.ModelParameterRandomisation.Default.LastOnly(), small, saliency).item<double>();
+        Close(rho[^1], last, 1e-9);
         // The user's model is untouched: parameters, buffers and outputs.
         foreach (var (p, q) in f.Model.parameters().Zip(before)) Assert.True((p == q).all().item<bool>());
         foreach (var (p, q) in f.Model.buffers().Zip(buffers)) Assert.True((p == q).all().item<bool>());
