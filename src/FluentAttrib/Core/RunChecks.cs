@@ -114,7 +114,8 @@ internal sealed class RunChecks
                 paramName);
     }
 
-    private void CheckTokenIds(Tensor ids, string what, string paramName)
+    /// <summary>Throws when <paramref name="ids"/> holds ids outside the vocabulary of the model's largest embedding (when it has one).</summary>
+    public void CheckTokenIds(Tensor ids, string what, string paramName)
     {
         if (Model is not { Embeddings.Count: > 0 } model || ids.numel() == 0 || ids.device_type == DeviceType.META) return;
         long min, max;

@@ -76,7 +76,7 @@ public sealed partial record AttributionRun
                 $"The ground truth has shape {Shapes.Format(groundTruth.shape)} but the batch has {input.shape[0]} example(s).", nameof(groundTruth));
         if (attribution.dim() == input.dim() - 1 && input.dim() >= 3)
             attribution = attribution.unsqueeze(1); // (B, H, W) for (B, C, H, W): one value per position, as Quantus reads it
-        bool integer = method is not null && IntegerInputs.Accepts(method);
+        bool integer = metric.AcceptsTokenIds || (method is not null && IntegerInputs.Accepts(method));
         return Execute([input], metric.Name, integer, context =>
         {
             using var scope = NewDisposeScope();

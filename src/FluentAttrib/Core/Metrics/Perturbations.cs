@@ -104,12 +104,14 @@ internal static class Perturbations
         {
             Substrate.SubstrateKind.Tensor => substrate.Field!.to(input.device).to(input.dtype).expand(input.shape),
             Substrate.SubstrateKind.Blur => Blurred(input, substrate.Value),
+            Substrate.SubstrateKind.Token => throw new ArgumentException(
+                $"The substrate {substrate} is a token id, for inputs of token ids (Deletion and Insertion); this metric replaces floating-point values: use Substrate.Constant, Of(tensor) or Blur.", "substrate"),
             _ => throw new InvalidOperationException("not a field substrate"),
         };
         return MetricMath.Rows(field);
     }
 
-    /// <summary>A Gaussian blur over the last two axes (or the last one for 2-D inputs), edges replicated.</summary>
+    /// <summary>A Gaussian blur over the last two axes of images (B, C, H, W) and the last axis of other inputs (rows, time series), edges replicated.</summary>
     public static Tensor Blurred(Tensor input, double sigma)
     {
         int radius = (int)Math.Ceiling(3 * sigma);
@@ -119,7 +121,7 @@ internal static class Perturbations
         var x = input.dim() == 2 ? input.unsqueeze(1).unsqueeze(1) : input.reshape(-1, 1, input.shape[^2], input.shape[^1]);
         var h = nn.functional.pad(x, [radius, radius, 0, 0], TorchSharp.PaddingModes.Replicate);
         h = nn.functional.conv2d(h, kernel.view(1, 1, 1, -1));
-        if (input.dim() > 2)
+        if (input.dim() >= 4)
         {
             h = nn.functional.pad(h, [0, 0, radius, radius], TorchSharp.PaddingModes.Replicate);
             h = nn.functional.conv2d(h, kernel.view(1, 1, -1, 1));

@@ -33,53 +33,8 @@ public sealed record FaithfulnessEstimate : AttributionMetric,
 
     internal override Tensor Evaluate(MetricRequest request)
     {
-        var v = Values;
-        var data = PreparedBatch.Of(request, v, Name);
-        var schedule = StepSchedule.Of(data, v, Name, descending: true);
-        var scorer = new MetricScorer(request.Context, v.Softmax, Name, v.InternalBatchSize);
-        var original = scorer.Scores(data.Input);
-        var curves = Perturbations.Curves(scorer, data.Input, schedule.Rank, schedule.Values, schedule.StepCounts, cumulative: false);
-        var scores = new double[data.Batch];
-        for (int b = 0; b < data.Batch; b++)
-        {
-            var drops = curves[b].Select(s => original[b] - s).ToArray();
-            scores[b] = MetricMath.Compare(v.Similarity, schedule.AttributionSums[b], drops);
-        }
-        return MetricMath.ToTensor(scores, data.Input);
-    }
-}
-
-/// <summary>
-/// Groups of <c>FeaturesPerStep</c> features in attribution order, each replaced by the substrate of the original
-/// example (Quantus's "from the original x" metrics).
-/// </summary>
-internal sealed class StepSchedule
-{
-    public required int[][] Rank { get; init; }
-    public required double[][] Values { get; init; }
-    public required int[] StepCounts { get; init; }
-    public required double[][] AttributionSums { get; init; }
-
-    public static StepSchedule Of(PreparedBatch data, SettingValues v, string metric, bool descending)
-    {
-        int n = data.Elements, fis = v.FeaturesPerStep;
-        int steps = (n + fis - 1) / fis;
-        var field = v.Substrate.IsStatistic || v.Substrate.Kind == Substrate.SubstrateKind.Constant ? null : Perturbations.FieldValues(data.Input, v.Substrate);
-        var rank = new int[data.Batch][];
-        var values = new double[data.Batch][];
-        var sums = new double[data.Batch][];
-        for (int b = 0; b < data.Batch; b++)
-        {
-            var order = descending ? MetricMath.Descending(data.A[b]) : MetricMath.Ascending(data.A[b]);
-            rank[b] = new int[n];
-            sums[b] = new double[steps];
-            for (int j = 0; j < n; j++)
-            {
-                rank[b][order[j]] = j / fis;
-                sums[b][j / fis] += data.A[b][order[j]];
-            }
-            values[b] = field?[b] ?? Perturbations.OriginalValues(data.X[b], v.Substrate);
-        }
-        return new StepSchedule { Rank = rank, Values = values, StepCounts = Enumerable.Repeat(steps, data.Batch).ToArray(), AttributionSums = sums };
+        var similarity = Values.Similarity;
+        return GroupRemoval.Evaluate(request, Values, Name, descending: true,
+            (y, curve, sums) => MetricMath.Compare(similarity, sums, curve.Select(s => y - s).ToArray()));
     }
 }

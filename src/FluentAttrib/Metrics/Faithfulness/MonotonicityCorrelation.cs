@@ -41,20 +41,11 @@ public sealed record MonotonicityCorrelation : AttributionMetric,
     internal override Tensor Evaluate(MetricRequest request)
     {
         var v = Values;
-        var data = PreparedBatch.Of(request, v, Name);
-        var schedule = StepSchedule.Of(data, v, Name, descending: false);
-        var scorer = new MetricScorer(request.Context, v.Softmax, Name, v.InternalBatchSize);
-        var original = scorer.Scores(data.Input);
-        var curves = Perturbations.Curves(scorer, data.Input, schedule.Rank, schedule.Values, schedule.StepCounts, cumulative: false);
-        var scores = new double[data.Batch];
-        for (int b = 0; b < data.Batch; b++)
+        return GroupRemoval.Evaluate(request, v, Name, descending: false, (y, curve, sums) =>
         {
-            double y = original[b];
             double weight = Math.Abs(y) >= v.Threshold ? 1.0 / Math.Abs(y) : 1.0;
             weight *= weight;
-            var variances = curves[b].Select(s => (s - y) * (s - y) * weight).ToArray();
-            scores[b] = MetricMath.Compare(v.Similarity, schedule.AttributionSums[b], variances);
-        }
-        return MetricMath.ToTensor(scores, data.Input);
+            return MetricMath.Compare(v.Similarity, sums, curve.Select(s => (s - y) * (s - y) * weight).ToArray());
+        });
     }
 }

@@ -22,6 +22,9 @@ public abstract record EvaluationMetric : ConfigurableMethod
     /// <summary>One number for an example's curve (the comparison report's summary of curve metrics).</summary>
     internal virtual double Summarise(double[] curve) => curve.Average();
 
+    /// <summary>Whether the metric accepts inputs of integer token ids (the run's checks let them through).</summary>
+    internal virtual bool AcceptsTokenIds => false;
+
     /// <summary>Whether a (B, 1) result is still a curve of one point to summarise (not a plain score).</summary>
     internal virtual bool AlwaysCurve => false;
 

@@ -8,11 +8,12 @@ namespace FluentAttrib;
 /// "substrate" of the RISE paper). Statistics (<see cref="Minimum"/>, <see cref="Maximum"/>, <see cref="Mean"/>) are
 /// taken from an array that each metric documents (the example as perturbed so far, the original example, or the
 /// batch); <see cref="Constant"/> and <see cref="Of(Tensor)"/> are fixed; <see cref="Blur"/> is a Gaussian-blurred
-/// copy of the example. Two substrates are equal when they are the same kind with equal numbers (tensors by reference).
+/// copy of the example; <see cref="Token"/> is a token id for inputs of token ids (Deletion and Insertion). Two
+/// substrates are equal when they are the same kind with equal numbers (tensors by reference).
 /// </summary>
 public sealed class Substrate : IEquatable<Substrate>
 {
-    internal enum SubstrateKind { Minimum, Maximum, Mean, Constant, Tensor, Blur }
+    internal enum SubstrateKind { Minimum, Maximum, Mean, Constant, Tensor, Blur, Token }
 
     private Substrate(SubstrateKind kind, double value = 0, Tensor? tensor = null)
     {
@@ -68,6 +69,19 @@ public sealed class Substrate : IEquatable<Substrate>
         return new(SubstrateKind.Blur, sigma);
     }
 
+    /// <summary>
+    /// A token id (e.g. the tokenizer's [PAD] or [MASK] id) that replaces the removed tokens of an input of token ids
+    /// (an integer tensor (B, L)): Deletion and Insertion on text. The id is checked against the model's embedding when
+    /// the model has one. For floating-point inputs use <see cref="Constant"/>; to keep special tokens such as [CLS] and
+    /// [SEP], give a tensor of ids holding them at their positions with <see cref="Of(Tensor)"/> instead.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="id"/> is negative.</exception>
+    public static Substrate Token(long id)
+    {
+        if (id < 0) throw new ArgumentOutOfRangeException(nameof(id), id, "A token id is not negative.");
+        return new(SubstrateKind.Token, id);
+    }
+
     /// <summary>Converts a number to <see cref="Constant"/>.</summary>
     public static implicit operator Substrate(double value) => Constant(value);
 
@@ -81,6 +95,8 @@ public sealed class Substrate : IEquatable<Substrate>
         SubstrateKind.Maximum => Max(values),
         SubstrateKind.Mean => Sum(values) / values.Length,
         SubstrateKind.Constant => Value,
+        SubstrateKind.Token => throw new ArgumentException(
+            $"The substrate {this} is a token id, for inputs of token ids (Deletion and Insertion); this metric replaces floating-point values: use Substrate.Constant, Minimum, Maximum or Mean.", "substrate"),
         _ => throw new InvalidOperationException($"The {this} substrate is not a single value; this metric needs a minimum, maximum, mean or constant."),
     };
 
@@ -108,7 +124,7 @@ public sealed class Substrate : IEquatable<Substrate>
     /// <summary>Checks that the substrate is a single value (for metrics that replace by one number per step).</summary>
     internal void RequireValue(string metric)
     {
-        if (Kind is SubstrateKind.Tensor or SubstrateKind.Blur)
+        if (Kind is SubstrateKind.Tensor or SubstrateKind.Blur or SubstrateKind.Token)
             throw new ArgumentException($"{metric} replaces features by one value per step; use Substrate.Minimum, Maximum, Mean or Constant, not {this}.", "substrate");
     }
 
@@ -127,6 +143,7 @@ public sealed class Substrate : IEquatable<Substrate>
     {
         SubstrateKind.Constant => Value.ToString(CultureInfo.InvariantCulture),
         SubstrateKind.Blur => $"Blur({Value.ToString(CultureInfo.InvariantCulture)})",
+        SubstrateKind.Token => $"Token({Value.ToString(CultureInfo.InvariantCulture)})",
         SubstrateKind.Tensor => "Tensor",
         _ => Kind.ToString(),
     };
