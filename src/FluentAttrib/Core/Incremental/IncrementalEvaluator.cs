@@ -180,9 +180,16 @@ internal sealed partial class IncrementalEvaluator : IDisposable
         out string note, double minimumGain = MinimumGain)
     {
         const string prefix = "not incremental: ";
+        if (ctx.Forward.Module is null)
+        {
+            note = prefix + (ctx.Forward.Differentiable
+                ? "the model is a function, not a TorchSharp module whose layers can be analysed"
+                : "the model is a black box (e.g. an ONNX Runtime session), whose layers cannot be analysed; every copy runs in full");
+            return null;
+        }
         if (ctx.Forward.Module is not nn.Module<Tensor, Tensor> model || ctx.Forward.Arity is not null)
         {
-            note = prefix + "the model is not a single-tensor module (a function or a multi-input model)";
+            note = prefix + "the model is not a single-tensor module (it takes several tensors)";
             return null;
         }
         if (ctx.Inputs.Length != 1 || ctx.AdditionalArgs.Length != 0)
