@@ -3,8 +3,8 @@ using Microsoft.ML.Data;
 
 namespace FluentAttrib.MLNet.Tests;
 
-/// <summary>A small synthetic table: three numbers, a colour (categorical), a short text, and a label.</summary>
-public sealed class House
+/// <summary>A small synthetic table: three numbers, a colour (categorical), a short text, and a label of the task's type.</summary>
+public class HouseRow<TLabel>
 {
     public float Size { get; set; }
 
@@ -16,38 +16,21 @@ public sealed class House
 
     public string Note { get; set; } = "";
 
-    public float Label { get; set; }
+    public TLabel Label { get; set; } = default!;
+
+    /// <summary>The same house with the label <paramref name="label"/> of another task.</summary>
+    public T With<T, TOther>(TOther label) where T : HouseRow<TOther>, new() =>
+        new() { Size = Size, Age = Age, Noise = Noise, Color = Color, Note = Note, Label = label };
 }
 
-public sealed class HouseClass
-{
-    public float Size { get; set; }
+/// <summary>A house with a price (regression).</summary>
+public sealed class House : HouseRow<float>;
 
-    public float Age { get; set; }
+/// <summary>A house with an expensive / cheap label (binary classification).</summary>
+public sealed class HouseClass : HouseRow<bool>;
 
-    public float Noise { get; set; }
-
-    public string Color { get; set; } = "";
-
-    public string Note { get; set; } = "";
-
-    public bool Label { get; set; }
-}
-
-public sealed class HouseKind
-{
-    public float Size { get; set; }
-
-    public float Age { get; set; }
-
-    public float Noise { get; set; }
-
-    public string Color { get; set; } = "";
-
-    public string Note { get; set; } = "";
-
-    public uint Label { get; set; }
-}
+/// <summary>A house with a price band 0, 1 or 2 (multiclass).</summary>
+public sealed class HouseKind : HouseRow<uint>;
 
 internal static class TestData
 {
@@ -79,15 +62,11 @@ internal static class TestData
         return rows;
     }
 
-    public static List<HouseClass> Binary(int count, int seed) => Houses(count, seed).Select(h => new HouseClass
-    {
-        Size = h.Size, Age = h.Age, Noise = h.Noise, Color = h.Color, Note = h.Note, Label = h.Label > 1.6f,
-    }).ToList();
+    public static List<HouseClass> Binary(int count, int seed) =>
+        Houses(count, seed).Select(h => h.With<HouseClass, bool>(h.Label > 1.6f)).ToList();
 
-    public static List<HouseKind> Classes(int count, int seed) => Houses(count, seed).Select(h => new HouseKind
-    {
-        Size = h.Size, Age = h.Age, Noise = h.Noise, Color = h.Color, Note = h.Note, Label = h.Label < 0.8f ? 0u : h.Label < 2.4f ? 1u : 2u,
-    }).ToList();
+    public static List<HouseKind> Classes(int count, int seed) =>
+        Houses(count, seed).Select(h => h.With<HouseKind, uint>(h.Label < 0.8f ? 0u : h.Label < 2.4f ? 1u : 2u)).ToList();
 
     /// <summary>Numbers and the one-hot colour concatenated into Features.</summary>
     public static IEstimator<ITransformer> NumericAndColor(MLContext ml) =>
