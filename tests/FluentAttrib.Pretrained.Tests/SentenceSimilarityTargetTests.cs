@@ -27,6 +27,14 @@ public sealed class SentenceEncoderFixture : IDisposable
         return Model.call(e.Ids, e.Mask);
     }
 
+    /// <summary>The cosine similarity of the embedding of <paramref name="ids"/> (one row) to <paramref name="reference"/>.</summary>
+    public float Cosine(Tensor ids, Tensor mask, Tensor reference)
+    {
+        using var _ = no_grad();
+        using var e = Model.call(ids, mask);
+        return nn.functional.cosine_similarity(e, reference, dim: 1).item<float>();
+    }
+
     /// <summary>Cosine of each row's embedding to <paramref name="reference"/> (1, 384): both are unit vectors.</summary>
     public static Target CosineTo(Tensor reference) =>
         Target.Score(o => nn.functional.cosine_similarity(o, reference.expand_as(o), dim: 1), "cosine similarity to the reference");
@@ -43,13 +51,6 @@ public sealed class SentenceSimilarityTargetTests(SentenceEncoderFixture fixture
 {
     private const string Query = "A man is playing a guitar.";
     private const string Match = "Someone plays an acoustic guitar on stage.";
-
-    private float Cosine(Tensor ids, Tensor mask, Tensor reference)
-    {
-        using var _ = no_grad();
-        using var e = fixture.Model.call(ids, mask);
-        return nn.functional.cosine_similarity(e, reference, dim: 1).item<float>();
-    }
 
     /// <summary>[CLS] and [SEP] kept, every other token [PAD]: the usual baseline for text.</summary>
     private static Tensor PadBaseline(Tensor ids)
@@ -77,7 +78,7 @@ public sealed class SentenceSimilarityTargetTests(SentenceEncoderFixture fixture
         Assert.Equal([1L, query.Ids.shape[1], 384], lig.Value.shape);
 
         // Completeness against two forward passes computed here.
-        float atInput = Cosine(query.Ids, query.Mask, reference), atBaseline = Cosine(baseline, query.Mask, reference);
+        float atInput = fixture.Cosine(query.Ids, query.Mask, reference), atBaseline = fixture.Cosine(baseline, query.Mask, reference);
         double total = lig.Value.sum().item<float>();
         double gap = atInput - atBaseline;
         output.WriteLine($"{query.Ids.shape[1]} tokens, 50 steps in {seconds:F2} s: Σ attributions {total:F4}, cos(x) − cos(baseline) = {atInput:F4} − {atBaseline:F4} = {gap:F4}, " +
@@ -104,13 +105,13 @@ public sealed class SentenceSimilarityTargetTests(SentenceEncoderFixture fixture
             .With(FeatureAblation.Default)            // each token its own feature, baseline 0 = [PAD]
             .WithAdditionalArguments(query.Mask)
             .Attribute(query.Ids);
-        float full = Cosine(query.Ids, query.Mask, reference);
+        float full = fixture.Cosine(query.Ids, query.Mask, reference);
         long length = query.Ids.shape[1];
         for (long i = 0; i < length; i++)
         {
             var ablated = query.Ids.clone();
             ablated[0, i] = 0;
-            float expected = full - Cosine(ablated, query.Mask, reference);
+            float expected = full - fixture.Cosine(ablated, query.Mask, reference);
             Assert.Equal(expected, ablation.Value[0, i].item<float>(), 5);
         }
     }
@@ -127,7 +128,7 @@ public sealed class SentenceSimilarityTargetTests(SentenceEncoderFixture fixture
         var explainer = Explain(fixture.Model).For(SentenceEncoderFixture.CosineTo(reference));
         using var shapley = explainer.With(ShapleyValueSampling.Samples(8).Baseline(baseline).Seed(1))
             .WithAdditionalArguments(query.Mask).Attribute(query.Ids);
-        double gap = Cosine(query.Ids, query.Mask, reference) - Cosine(baseline, query.Mask, reference);
+        double gap = fixture.Cosine(query.Ids, query.Mask, reference) - fixture.Cosine(baseline, query.Mask, reference);
         double sum = shapley.Value.sum().item<float>();
         output.WriteLine($"Shapley sampling (8 permutations): Σ {sum:F4} = gap {gap:F4}");
         Assert.Equal(gap, sum, 4);                          // efficiency holds for every permutation

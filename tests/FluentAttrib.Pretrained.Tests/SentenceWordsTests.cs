@@ -15,13 +15,6 @@ public sealed class SentenceWordsTests(SentenceEncoderFixture fixture, ITestOutp
     private const string Query = "The guitarist strums an acoustic guitar.";
     private const string Match = "Someone plays an acoustic guitar on stage.";
 
-    private float Cosine(Tensor ids, Tensor mask, Tensor reference)
-    {
-        using var _ = no_grad();
-        using var e = fixture.Model.call(ids, mask);
-        return nn.functional.cosine_similarity(e, reference, dim: 1).item<float>();
-    }
-
     private int MultiPieceWord(SentenceWords words)
     {
         int w = Enumerable.Range(0, words.WordCount).First(i => words.PiecesOf(i).Count > 1);
@@ -68,11 +61,11 @@ public sealed class SentenceWordsTests(SentenceEncoderFixture fixture, ITestOutp
         Assert.Equal([1L, words.WordCount], perWord.shape);
         Assert.Equal(0, ablation.Value[0, 0].item<float>());   // [CLS] and [SEP]: no attribution
         Assert.Equal(0, ablation.Value[0, -1].item<float>());
-        float full = Cosine(ids, mask, reference);
+        float full = fixture.Cosine(ids, mask, reference);
         for (int w = 0; w < words.WordCount; w++)
         {
             var present = Enumerable.Range(0, words.WordCount).Select(i => i != w).ToArray();
-            float expected = full - Cosine(words.InputIds(present), mask, reference);
+            float expected = full - fixture.Cosine(words.InputIds(present), mask, reference);
             output.WriteLine($"{words.Words[w]}: {perWord[0, w].item<float>():F4} (forward passes: {expected:F4})");
             Assert.True(Math.Abs(expected - perWord[0, w].item<float>()) < 1e-5, $"{words.Words[w]}: {perWord[0, w].item<float>()} vs {expected}");
         }
@@ -94,7 +87,7 @@ public sealed class SentenceWordsTests(SentenceEncoderFixture fixture, ITestOutp
         using var shapley = explainer.With(ShapleyValueSampling.Samples(4).Baseline(baseline).Mask(words.FeatureMask()).Seed(1))
             .WithAdditionalArguments(mask).Attribute(ids);
         var sv = words.ReadPerWord(shapley.Value);
-        double gap = Cosine(ids, mask, reference) - Cosine(baseline, mask, reference);
+        double gap = fixture.Cosine(ids, mask, reference) - fixture.Cosine(baseline, mask, reference);
         output.WriteLine($"Shapley per word: {string.Join(" ", words.Words.Select((t, i) => $"{t}:{sv[0, i].item<float>():F3}"))}; Σ {sv.sum().item<float>():F4}, gap {gap:F4}");
         Assert.Equal(gap, sv.sum().item<float>(), 4);       // efficiency: the words share the whole gap
         int top = (int)sv[0].argmax().item<long>();
@@ -131,7 +124,7 @@ public sealed class SentenceWordsTests(SentenceEncoderFixture fixture, ITestOutp
             .Attribute(ids);
         var perWord = words.SumPerWord(lig.Value);
         Assert.Equal([1L, words.WordCount], perWord.shape);
-        double gap = Cosine(ids, mask, reference) - Cosine(baseline, mask, reference);
+        double gap = fixture.Cosine(ids, mask, reference) - fixture.Cosine(baseline, mask, reference);
         double total = perWord.sum().item<float>();
         output.WriteLine($"LIG per word: {string.Join(" ", words.Words.Select((t, i) => $"{t}:{perWord[0, i].item<float>():F3}"))}; Σ {total:F4}, gap {gap:F4}");
         Assert.True(Math.Abs(total - gap) < 0.02 * Math.Abs(gap) + 1e-3, $"Σ {total} vs gap {gap}");

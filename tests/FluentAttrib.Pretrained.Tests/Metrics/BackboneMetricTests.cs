@@ -373,17 +373,19 @@ public sealed class BackboneMetricTests(BackboneFixture f, ITestOutputHelper out
     [Fact]
     public void Completeness()
     {
-        // y(x) − y(minimum everywhere) computed here, put on one element of a float64 attribution: complete; a hair off: not.
+        // y(x) − y(minimum everywhere) computed here, put on one element of a float64 attribution: complete within the
+        // rounding of two runs of the network (Threshold); 1% off: not. (Exact equality, Quantus's default, would ask the
+        // test's forward passes and the metric's to round alike, which 2-thread convolutions do not promise.)
         float logit = f.Logits(f.Crop)[0, f.Cat].item<float>();
         float baseline = f.Logits(full_like(f.Crop, f.Crop.min().item<float>()))[0, f.Cat].item<float>();
         double gap = (double)logit - baseline;
         var a = zeros(1, 3, BackboneFixture.Size, BackboneFixture.Size, dtype: ScalarType.Float64);
         a[0, 1, 50, 60] = gap;
-        var metric = FluentAttrib.Completeness.Default.Normalization(AttributionNormalization.None);
+        var metric = FluentAttrib.Completeness.Default.Normalization(AttributionNormalization.None).Threshold(1e-4);
         var explain = Explain(f.Model).For(f.CatTarget());
         output.WriteLine($"Completeness: y(x) − y(x′) = {logit} − {baseline}");
         Assert.True(explain.Evaluate(metric, f.Crop, a).item<bool>());
-        a[0, 1, 50, 60] = gap * (1 + 1e-9);
+        a[0, 1, 50, 60] = gap * 1.01;
         Assert.False(explain.Evaluate(metric, f.Crop, a).item<bool>());
         Assert.False(explain.Evaluate(metric, f.Crop, f.InputXGradient).item<bool>());
     }

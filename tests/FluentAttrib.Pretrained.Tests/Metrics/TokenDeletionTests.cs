@@ -17,13 +17,6 @@ public sealed class TokenDeletionTests(SentenceEncoderFixture fixture, ITestOutp
     private const string Query = "A man is playing a guitar.";
     private const string Match = "Someone plays an acoustic guitar on stage.";
 
-    private float Cosine(Tensor ids, Tensor mask, Tensor reference)
-    {
-        using var _ = no_grad();
-        using var e = fixture.Model.call(ids, mask);
-        return nn.functional.cosine_similarity(e, reference, dim: 1).item<float>();
-    }
-
     [Fact]
     public void Deletion_and_insertion_of_tokens_rank_the_embedding_attribution_above_its_reversal()
     {
@@ -52,7 +45,7 @@ public sealed class TokenDeletionTests(SentenceEncoderFixture fixture, ITestOutp
         var curves = run.Evaluate(deletion.ReturnAuc(false), ids, a);
         Assert.Equal([2L, length + 1], curves.shape);
         // The curve runs from the sentence to [CLS] [PAD] … [SEP], both computed here.
-        float full = Cosine(query.Ids, query.Mask, reference), blank = Cosine(pad, query.Mask, reference);
+        float full = fixture.Cosine(query.Ids, query.Mask, reference), blank = fixture.Cosine(pad, query.Mask, reference);
         Assert.Equal(full, curves[0, 0].item<double>(), 4);
         Assert.Equal(blank, curves[0, -1].item<double>(), 4);
         Assert.Equal(blank, curves[1, -1].item<double>(), 4);
@@ -66,7 +59,7 @@ public sealed class TokenDeletionTests(SentenceEncoderFixture fixture, ITestOutp
 
         // [PAD] as a token id (the substrate [CLS] and [SEP] included): the curve ends at a sentence of [PAD] only.
         var allPad = run.Evaluate(Deletion.Default.Softmax(false).Substrate(Substrate.Token(0)).ReturnAuc(false), ids, a);
-        Assert.Equal(Cosine(zeros_like(query.Ids), query.Mask, reference), allPad[0, -1].item<double>(), 4);
+        Assert.Equal(fixture.Cosine(zeros_like(query.Ids), query.Mask, reference), allPad[0, -1].item<double>(), 4);
 
         // An id outside MiniLM's vocabulary, and a number instead of an id.
         long vocabulary = fixture.Model.named_modules().Select(m => m.module).OfType<TorchSharp.Modules.Embedding>().Max(e => e.weight!.shape[0]);

@@ -289,6 +289,11 @@ public class AnalyticMetricTests
         Assert.False(explain.Evaluate(metric, x, Row(2, 4, 12)).item<bool>());
         // The minimum substrate (1): f(x) − f(1, 1, 1) = 3.
         Assert.True(explain.Evaluate(metric.Substrate(Substrate.Minimum), x, Row(0, 0, 3)).item<bool>());
+        // Exact by default: 9.001 is not 9; within Threshold(0.01) it counts, within Threshold(0.0001) it does not.
+        Assert.False(explain.Evaluate(metric, x, Row(9.001, 0, 0)).item<bool>());
+        Assert.True(explain.Evaluate(metric.Threshold(0.01), x, Row(9.001, 0, 0)).item<bool>());
+        Assert.False(explain.Evaluate(metric.Threshold(0.0001), x, Row(9.001, 0, 0)).item<bool>());
+        Assert.Equal(0, FluentAttrib.Completeness.Default.Settings.Threshold);
     }
 
     [Fact]

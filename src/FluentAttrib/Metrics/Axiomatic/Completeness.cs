@@ -6,17 +6,20 @@ namespace FluentAttrib;
 /// <summary>
 /// Completeness (Sundararajan et al., 2017; Quantus's <c>Completeness</c>): true when the attribution (as given, summed)
 /// equals y(x) − y(x′) exactly, where x′ has every element replaced by the substrate of the original example. Returns a
-/// Bool tensor (B). Exact floating-point equality, as Quantus: with the default normalization it is practically always
-/// false; use <c>Normalization(None)</c> and an exact method (or compare the difference yourself).
+/// Bool tensor (B). Exact floating-point equality by default, as Quantus: with the default normalization it is practically
+/// always false; use <c>Normalization(None)</c> and an exact method. Exact equality also depends on the two forward
+/// passes rounding alike, which a multi-threaded network does not promise: <c>Threshold(t)</c> counts
+/// |Σa − (y(x) − y(x′))| ≤ t as complete.
 /// </summary>
-public sealed record Completeness : AttributionMetric, IAttributionPreprocessingSetting, ISoftmaxSetting, ISubstrateSetting
+public sealed record Completeness : AttributionMetric, IAttributionPreprocessingSetting, ISoftmaxSetting, ISubstrateSetting, IThresholdSetting
 {
     private Completeness(SettingValues values) : base(values) { }
 
-    /// <summary>Quantus's defaults: substrate minimum, normalized by the batch maximum, signed, logits.</summary>
+    /// <summary>Quantus's defaults: substrate minimum, normalized by the batch maximum, signed, logits, exact equality (threshold 0).</summary>
     public static Completeness Default { get; } = new(new SettingValues
     {
         Normalization = AttributionNormalization.MaxOfBatch, Absolute = false, Softmax = false, Substrate = FluentAttrib.Substrate.Minimum,
+        Threshold = 0,
     });
 
     /// <summary>The metric's settings, read back by name.</summary>
@@ -40,7 +43,8 @@ public sealed record Completeness : AttributionMetric, IAttributionPreprocessing
         {
             double sum = 0;
             foreach (var value in a[b]) sum += value;
-            result[b] = sum == original[b] - replaced[b];
+            double change = original[b] - replaced[b];
+            result[b] = v.Threshold == 0 ? sum == change : Math.Abs(sum - change) <= v.Threshold;
         }
         return tensor(result).to(input.device);
     }
