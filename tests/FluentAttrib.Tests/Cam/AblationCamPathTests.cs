@@ -107,4 +107,24 @@ public class AblationCamPathTests
         Assert.All(model.Rows, r => Assert.True(r <= 2));
         for (int k = 0; k < 2; k++) AssertSame(whole[k], fromLayer[k], $"layer {k}");
     }
+
+    [Fact]
+    public void A_layers_input_is_ablated_at_its_input()
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(4);
+        var model = nn.Sequential(("conv", nn.Conv2d(2, 3, 3, padding: 1)), ("relu", nn.ReLU()), ("conv2", nn.Conv2d(3, 4, 3, padding: 1)),
+            ("gap", nn.AdaptiveAvgPool2d(1)), ("flat", nn.Flatten()), ("fc", nn.Linear(4, 3)));
+        model.to(ScalarType.Float64).eval();
+        var x = randn(2, 2, 6, 6, dtype: ScalarType.Float64);
+        var e = Explain(model).For(Target.PerExample(2, 1));
+        // The ReLU's output is conv2's input and feeds nothing else: ablating either is the same.
+        foreach (var start in new[] { true, false })
+        {
+            var m = (AblationCam.Default.PerturbationsPerPass(2) with { StartAtLayer = start }).Output(CamOutput.Weights);
+            var atOutput = e.At("relu").With(m).Attribute(x).Value;
+            var atInput = e.AtInputOf("conv2").With(m).Attribute(x).Value;
+            AssertSame(atOutput, atInput, $"start at layer: {start}");
+        }
+    }
 }
