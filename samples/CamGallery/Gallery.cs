@@ -22,8 +22,8 @@ public static class Gallery
 {
     /// <summary>
     /// The methods, in gallery order, and whether each is class-discriminative (EigenCAM ignores the class, EigenGradCAM
-    /// and FullGrad mix in class-agnostic terms or an arbitrary sign). The last two need ~512 forward passes per class
-    /// (layer4 has 512 channels).
+    /// and FullGrad mix in class-agnostic terms or an arbitrary sign). The last two evaluate each channel of layer4 per class
+    /// (512 channels: ScoreCAM with a forward pass each, AblationCAM with a pass of the network after layer4).
     /// </summary>
     public static IReadOnlyList<(string Name, object Method, bool Discriminative)> Methods { get; } =
     [

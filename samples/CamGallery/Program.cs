@@ -29,7 +29,7 @@ for (int i = 0; i < args.Length; i++)
         bool help = args[i] is "--help" or "-h";
         Console.Error.WriteLine(help
             ? "Usage: dotnet run --project samples/CamGallery [-- --out DIR] [--quick] [--only NAME,NAME] [--device cpu|cuda]\n" +
-              "  --quick  skips ScoreCAM and AblationCAM (512 forward passes per class each)\n" +
+              "  --quick  skips ScoreCAM and AblationCAM (a pass per channel of layer4, 512, per class each)\n" +
               "  --only   only the named methods (GradCAM, HiResCAM, GradCAMElementWise, GradCAM++, XGradCAM, LayerCAM, EigenCAM,\n" +
               "           EigenGradCAM, ShapleyCAM, FinerCAM, FullGrad, ScoreCAM, AblationCAM)\n" +
               "  --measure SIZE  times ScoreCAM and AblationCAM against 512 forward passes on a SIZE×SIZE crop, and exits\n" +

@@ -38,7 +38,10 @@ var device = deviceName switch
 string[] models = quick ? ["tv-resnet18"] : ["tv-resnet18", "tv-vgg16", "tv-mobilenet_v2", "x-resnet18", "x-vgg16"];
 // At 112×112 (--quick) occlusion 45/9 saves too little to go incremental by default; occlusion-forced still runs that path.
 string[] methods = ["occlusion", "occlusion-plain", .. quick ? new[] { "occlusion-forced" } : [], "ablation", "ablation-plain", "ig", "saliency", "gradcam", "deletion"];
-var cases = models.SelectMany(m => methods.Select(k => $"{m}/{k}")).Concat(quick ? ["story-lm"] : ["minilm", "story-lm"]).Concat(quick ? [] : OnnxCases.Names).ToArray();
+// The CAMs with one pass per channel (resnet18's layer4: 512 channels), only on resnet18 (the other models' layers have
+// more channels and would take minutes); --quick keeps AblationCAM, whose passes start at the layer.
+string[] camCases = quick ? ["tv-resnet18/ablationcam"] : ["tv-resnet18/ablationcam", "tv-resnet18/scorecam"];
+var cases = models.SelectMany(m => methods.Select(k => $"{m}/{k}")).Concat(camCases).Concat(quick ? ["story-lm"] : ["minilm", "story-lm"]).Concat(quick ? [] : OnnxCases.Names).ToArray();
 
 if (args.Contains("--list"))
 {
@@ -188,6 +191,25 @@ int RunCase(string name)
             long rss = Rss.Peak();
             var (forward, plainForward) = PlainForward();
             Print(what, $"Deletion, {points} points ({perStep} pixels per step): {t.Wall:F2} s = {forward * points / t.Wall:F2}× {plainForward}", "", rss);
+            break;
+        }
+        case "scorecam" or "ablationcam":
+        {
+            // One image, the model's CAM layer (resnet18: layer4, 512 channels): one pass per channel, batched. The
+            // reference is as many images through the plain batched forward as the layer has channels.
+            long channels = 0;
+            using (var probe = Explain(model).For(208).At(layer).With(GradCam.Default.Output(CamOutput.Weights)).Attribute(image)) channels = probe.Value.shape[1];
+            CamMethod method = parts[1] == "scorecam" ? ScoreCam.Default : AblationCam.Default;
+            string description = "";
+            // ScoreCAM runs as long as the reference, so once; AblationCAM is measured like the other cases.
+            var t = parts[1] == "scorecam"
+                ? Timing.Once(() => { using var a = Explain(model).For(208).At(layer).With(method).Attribute(image); Sync(a.Value); description = a.Method; })
+                : Timing.Measure(() => { using var a = Explain(model).For(208).At(layer).With(method).Attribute(image); Sync(a.Value); description = a.Method; }, repeats);
+            long rss = Rss.Peak();
+            var (forward, plainForward) = PlainForward();
+            double reference = forward * channels;
+            Print(what, $"{method.Name} at {layer} ({channels} channels): {t.Wall:F2} s = {t.Wall / reference:F3}× the time of {channels} images through {plainForward}",
+                  description, rss);
             break;
         }
         default:

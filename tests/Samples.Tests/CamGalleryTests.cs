@@ -8,7 +8,7 @@ namespace Samples.Tests;
 /// <summary>
 /// The CAM gallery on the pretrained backbone and the dog-and-cat photo: each class-discriminative gradient CAM puts
 /// most of its mass on the animal it explains, and the figure is a real picture with one panel per map. (ScoreCAM,
-/// AblationCAM, EigenCAM and FullGrad are left to the sample's full run: ~1000 forward passes each for the first two.)
+/// AblationCAM, EigenCAM and FullGrad are left to the sample's full run: ScoreCAM needs ~1000 forward passes.)
 /// </summary>
 public sealed class CamGalleryTests(ITestOutputHelper output)
 {

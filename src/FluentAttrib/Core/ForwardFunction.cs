@@ -35,9 +35,11 @@ internal sealed class ForwardFunction
     /// Runs the model on <paramref name="inputs"/> followed by <paramref name="additional"/>. An additional tensor
     /// whose first dimension equals <paramref name="originalBatch"/> is expanded to a batch of
     /// <paramref name="expansion"/> copies (tiled, or example-major when <paramref name="interleave"/>).
+    /// The output must have one row per input row, or <paramref name="outputRows"/> rows when that is given (a hook
+    /// that replaces a layer's value by a batch of copies, so that only the modules after it see more rows).
     /// </summary>
     public Tensor Invoke(IReadOnlyList<Tensor> inputs, IReadOnlyList<Tensor> additional, long originalBatch = -1,
-        int expansion = 1, bool interleave = false)
+        int expansion = 1, bool interleave = false, long outputRows = -1)
     {
         var args = new Tensor[inputs.Count + additional.Count];
         for (int i = 0; i < inputs.Count; i++) args[i] = inputs[i];
@@ -60,7 +62,11 @@ internal sealed class ForwardFunction
         if (output is null)
             throw new InvalidOperationException($"{Description} returned null instead of an output tensor.");
         long batch = inputs.Count > 0 && inputs[0].dim() > 0 ? inputs[0].shape[0] : -1;
-        if (batch >= 0 && (output.dim() == 0 || output.shape[0] != batch))
+        if (outputRows >= 0 && (output.dim() == 0 || output.shape[0] != outputRows))
+            throw new ArgumentException(
+                $"{Description} returned an output of shape {Shapes.Format(output.shape)} where {outputRows} row(s) were expected " +
+                $"(one per copy of a layer's value that replaced its {batch} row(s)).", "model");
+        if (outputRows < 0 && batch >= 0 && (output.dim() == 0 || output.shape[0] != batch))
             throw new ArgumentException(
                 $"{Description} returned an output of shape {Shapes.Format(output.shape)} for a batch of " +
                 (originalBatch > 0 && originalBatch != batch ? $"{originalBatch} example(s) (evaluated as {batch} rows)" : $"{batch} example(s)") +

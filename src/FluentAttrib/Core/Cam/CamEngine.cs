@@ -66,11 +66,12 @@ internal static class CamEngine
 
     /// <summary>
     /// pytorch-grad-cam's aggregation: each layer's map through a ReLU, scaled per example and resized to
-    /// <paramref name="size"/>; the mean over layers scaled again.
+    /// <paramref name="size"/>, through a ReLU again (a no-op after the bilinear resize of images; the cubic spline of
+    /// volumes can undershoot 0); the mean over layers scaled again.
     /// </summary>
-    public static Tensor Aggregate(IReadOnlyList<Tensor> raw, long[] size)
+    public static Tensor Aggregate(IReadOnlyList<Tensor> raw, long[] size, bool quirks = true)
     {
-        var scaled = raw.Select(r => CamMath.ScaleAndResize(nn.functional.relu(r), size)).ToArray();
+        var scaled = raw.Select(r => nn.functional.relu(CamMath.ScaleAndResize(nn.functional.relu(r), size, quirks))).ToArray();
         var mean = scaled.Length == 1 ? scaled[0] : stack(scaled, 1).mean([1L]);
         return CamMath.Scale(mean);
     }

@@ -27,24 +27,26 @@ internal static class CamMath
     }
 
     /// <summary>
-    /// Resizes maps (B, *S) to (B, *size) by (bi/tri)linear interpolation with half-pixel centres, border clamping and no
-    /// antialiasing (OpenCV's INTER_LINEAR, which pytorch-grad-cam uses for 2-D maps). Equal sizes copy.
+    /// Resizes maps (B, *S) to (B, *size) as pytorch-grad-cam does. Images (2-D): bilinear with half-pixel centres, border
+    /// clamping and no antialiasing (OpenCV's INTER_LINEAR). Volumes (3-D): SciPy's cubic spline <c>zoom</c>
+    /// (<see cref="SplineZoom"/>; <paramref name="quirks"/> false clamps the last coordinate where SciPy's rounding
+    /// leaves the last plane at 0). Signals (1-D, which pytorch-grad-cam does not take): linear with half-pixel centres.
+    /// Equal sizes copy.
     /// </summary>
-    public static Tensor Resize(Tensor m, long[] size)
+    public static Tensor Resize(Tensor m, long[] size, bool quirks = true)
     {
         if (m.shape.AsSpan(1).SequenceEqual(size)) return m.alias();
-        var mode = size.Length switch
+        return size.Length switch
         {
-            1 => InterpolationMode.Linear,
-            2 => InterpolationMode.Bilinear,
-            3 => InterpolationMode.Trilinear,
+            1 => nn.functional.interpolate(m.unsqueeze(1), size, mode: InterpolationMode.Linear, align_corners: false).squeeze(1),
+            2 => nn.functional.interpolate(m.unsqueeze(1), size, mode: InterpolationMode.Bilinear, align_corners: false).squeeze(1),
+            3 => SplineZoom.Resize(m, size, exact: quirks),
             _ => throw new NotSupportedException($"Maps with {size.Length} spatial dimensions cannot be resized (1 to 3 are supported)."),
         };
-        return nn.functional.interpolate(m.unsqueeze(1), size, mode: mode, align_corners: false).squeeze(1);
     }
 
     /// <summary>Scale, then resize to <paramref name="size"/> (null: no resize).</summary>
-    public static Tensor ScaleAndResize(Tensor m, long[]? size) => size is null ? Scale(m) : Resize(Scale(m), size);
+    public static Tensor ScaleAndResize(Tensor m, long[]? size, bool quirks = true) => size is null ? Scale(m) : Resize(Scale(m), size, quirks);
 
     /// <summary>
     /// Scales and resizes every (example, channel) slice of (B, C, *S) by itself (pytorch-grad-cam's

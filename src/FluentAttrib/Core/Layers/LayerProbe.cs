@@ -20,10 +20,11 @@ internal static class LayerProbe
     /// <summary>
     /// Runs the model on <paramref name="inputs"/> (plus the context's additional arguments, expanded
     /// <paramref name="expansion"/> times) with hooks on <paramref name="layers"/>. <paramref name="onValue"/> gets
-    /// the layer index and the layer's output (or input) and returns a replacement or null.
+    /// the layer index and the layer's output (or input) and returns a replacement or null. <paramref name="outputRows"/>
+    /// (when ≥ 0): the number of output rows expected instead of one per input row (a replacement with more rows).
     /// </summary>
     public static Tensor Run(AttributionContext ctx, IReadOnlyList<Tensor> inputs, IReadOnlyList<ResolvedLayer> layers, bool toInput,
-        Func<int, Tensor, Tensor?> onValue, int expansion = 1, bool interleave = false)
+        Func<int, Tensor, Tensor?> onValue, int expansion = 1, bool interleave = false, long outputRows = -1)
     {
         var fired = new int[layers.Count];
         var removers = new List<Action>(layers.Count);
@@ -60,7 +61,7 @@ internal static class LayerProbe
             }
             Tensor output;
             using (owner.Enter())
-                output = ctx.Forward.Invoke(inputs, ctx.AdditionalArgs, ctx.BatchSize, expansion, interleave);
+                output = ctx.Forward.Invoke(inputs, ctx.AdditionalArgs, ctx.BatchSize, expansion, interleave, outputRows);
             ctx.ThrowIfCancelled();
             for (int i = 0; i < layers.Count; i++)
                 if (fired[i] == 0)
@@ -147,6 +148,24 @@ internal static class LayerProbe
                     $"The {What(toInput)} of layer {layers[k]} has shape {Shapes.Format(v.shape)} but the injected value has {Shapes.Format(values[k].shape)}.");
             return values[k].clone();
         }, expansion);
+    }
+
+    /// <summary>
+    /// Runs the model on one example (<paramref name="inputs"/> of one row) with the layer's value replaced by
+    /// <paramref name="rows"/>, n rows of the same shape: the modules before the layer run once, those after it on the
+    /// n rows. Returns the output, which must have n rows (an <see cref="ArgumentException"/> otherwise). Modules after
+    /// the layer that combine its value with a tensor from before it see that tensor with one row: broadcasting gives
+    /// what n copies of the example would give, and operations that do not broadcast (concatenation) fail.
+    /// </summary>
+    public static Tensor InjectRows(AttributionContext ctx, IReadOnlyList<Tensor> inputs, ResolvedLayer layer, bool toInput, Tensor rows)
+    {
+        return Run(ctx, inputs, [layer], toInput, (_, v) =>
+        {
+            if (v.dim() != rows.dim() || v.shape[0] != 1 || !v.shape.AsSpan(1).SequenceEqual(rows.shape.AsSpan(1)))
+                throw new InvalidOperationException(
+                    $"The {What(toInput)} of layer {layer} has shape {Shapes.Format(v.shape)} but the injected rows have {Shapes.Format(rows.shape)}.");
+            return rows.clone();
+        }, outputRows: rows.shape[0]);
     }
 
     /// <summary>The selected neuron's value per example, without gradients.</summary>

@@ -80,7 +80,7 @@ public abstract record CamMethod : MultiLayerAttributionMethod, ICamSetting
             for (int k = 0; k < raws.Length; k++)
             {
                 run.ThrowIfCancelled();
-                var layer = new CamLayer(run, pass, k, context.Layers[k], Values);
+                var layer = new CamLayer(run, pass, k, context.Layers[k], Values, context.ToInput);
                 if (layer.A.dim() < 3)
                     throw new InvalidOperationException(
                         $"{Name} needs layer values of shape (B, C, *spatial); layer {layer.Layer} gives {Shapes.Format(layer.A.shape)}. Give the layer a LayerReshape (Layer.Reshaped).");
@@ -91,7 +91,7 @@ public abstract record CamMethod : MultiLayerAttributionMethod, ICamSetting
                 raws[k] = raw;
                 weights[k] = w!;
             }
-            return new CamResult(CamEngine.Aggregate(raws, size), raws, WeightsChannels ? weights : null);
+            return new CamResult(CamEngine.Aggregate(raws, size, Values.GradCamQuirks), raws, WeightsChannels ? weights : null);
         });
         var values = CamEngine.Select(result, Values.CamOutput).Select(t => t.MoveToOuterDisposeScope()).ToArray();
         return Result(context, values);
@@ -99,8 +99,10 @@ public abstract record CamMethod : MultiLayerAttributionMethod, ICamSetting
 }
 
 /// <summary>One target layer in one pass: its values A, gradients G (when the method uses them) and what else a method needs.</summary>
-internal sealed class CamLayer(AttributionContext run, CamPass pass, int index, ResolvedLayer layer, SettingValues values)
+internal sealed class CamLayer(AttributionContext run, CamPass pass, int index, ResolvedLayer layer, SettingValues values, bool toInput = false)
 {
+    /// <summary>Whether the layer's value is its input (<c>AtInputOf</c>) rather than its output.</summary>
+    public bool ToInput { get; } = toInput;
     public AttributionContext Run { get; } = run;
     public CamPass Pass { get; } = pass;
     public int Index { get; } = index;
