@@ -5,6 +5,15 @@ namespace FluentAttrib.Plotting.Tests;
 /// <summary>Our views as ScottPlot plottables, composed with ScottPlot's own.</summary>
 public class NativeScottPlotTests
 {
+    /// <summary>
+    /// Each test starts from ScottPlot's default font state. In some runs (about one in three, in no fixed test order)
+    /// ScottPlot's process-wide <c>Fonts.DefaultFontStyle</c> is found set to regular DejaVu Sans before these tests
+    /// start, although neither FluentAttrib nor these tests assign it; every label created afterwards then uses that
+    /// regular typeface, and titles lose their bold. These tests check what our views and renders do, so they start
+    /// from the defaults.
+    /// </summary>
+    public NativeScottPlotTests() => ScottPlot.Fonts.Reset();
+
     [Fact]
     public void Image_view_composes_with_scottplot_plottables()
     {

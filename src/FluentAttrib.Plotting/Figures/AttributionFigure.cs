@@ -175,13 +175,16 @@ internal static class FigureFont
 
     private static readonly Lazy<bool> PreferredInstalled = new(() =>
     {
-        using var typeface = SKFontManager.Default.MatchFamily(Preferred);
+        // Not disposed: SkiaSharp hands out one managed object per native typeface, so this may be the very instance
+        // ScottPlot's font cache holds, and disposing it would break every later figure's text in the process.
+        var typeface = SKFontManager.Default.MatchFamily(Preferred);
         return typeface is not null && typeface.FamilyName == Preferred;
     });
 
     public static string Resolve(string? requested) =>
         requested ?? (PreferredInstalled.Value ? Preferred : ScottPlot.Fonts.Default);
 
+    /// <remarks>The typeface is ScottPlot's cached instance, shared by the whole process: callers must not dispose it.</remarks>
     public static SKTypeface Typeface(string name, bool bold = false, bool italic = false) =>
         ScottPlot.Fonts.GetTypeface(name, bold, italic);
 

@@ -162,8 +162,9 @@ internal sealed class WaterfallArrows(WaterfallArrows.Arrow[] arrows, double bas
             canvas.DrawLine(x, PixelOf(0, a.Y + BarHeight / 2).Y, x, PixelOf(0, a.Y - 1 - BarHeight / 2).Y, dashed);
         }
 
-        using var typeface = FigureFont.Typeface(font);
-        using var textFont = new SKFont(typeface, 12) { Subpixel = true };
+        // The typeface belongs to ScottPlot's shared cache: never dispose it (a disposed cached typeface corrupts every
+        // later figure's text in the process).
+        using var textFont = new SKFont(FigureFont.Typeface(font), 12) { Subpixel = true };
         using var white = Fill(Colors.White);
         foreach (var a in arrows)
         {
