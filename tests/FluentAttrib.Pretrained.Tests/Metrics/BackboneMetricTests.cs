@@ -422,7 +422,7 @@ public sealed class BackboneMetricTests(BackboneFixture f, ITestOutputHelper out
         Assert.False(ixg.Evaluate(FluentAttrib.InputInvariance.Default.QuantusQuirks(false), f.Crop, ixg.Attribute(f.Crop).Value).item<bool>());
         // The hook on conv1 is gone and the parameters are untouched.
         foreach (var (p, q) in f.Model.parameters().Zip(before)) Assert.True((p == q).all().item<bool>());
-        Assert.True((f.Logits(f.Crop) == y).all().item<bool>());
+        Assert.True(f.Logits(f.Crop).allclose(y, rtol: 1e-5, atol: 1e-5)); // within rounding: 2-thread runs need not round alike
     }
 
     // --- Complexity: a real, peaked map (saliency) against a flat one ---
@@ -635,6 +635,7 @@ public sealed class BackboneMetricTests(BackboneFixture f, ITestOutputHelper out
         // The user's model is untouched: parameters, buffers and outputs.
         foreach (var (p, q) in f.Model.parameters().Zip(before)) Assert.True((p == q).all().item<bool>());
         foreach (var (p, q) in f.Model.buffers().Zip(buffers)) Assert.True((p == q).all().item<bool>());
-        Assert.True((f.Logits(f.Crop) == y).all().item<bool>());
+        // (Outputs within rounding: two runs of a 2-thread network need not round alike, even with equal weights.)
+        Assert.True(f.Logits(f.Crop).allclose(y, rtol: 1e-5, atol: 1e-5));
     }
 }
