@@ -48,20 +48,12 @@ public static class Gallery
     /// </summary>
     public static GalleryResult Run(TextWriter log, bool includePerturbation, IReadOnlyCollection<string>? only = null, Device? device = null)
     {
-        device ??= CPU;
         ScottPlot.Fonts.Default = "DejaVu Sans";
-        var head = Head.Load(Path.Combine(AppContext.BaseDirectory, "head.bin"));
-        using var imported = PretrainedResNet18.Create(head.Classes.Count);
-        head.LoadInto(imported.named_children().Single(c => c.name == "fc").module);
-        using var model = ExplainableResNet.From(imported);
-        model.eval();
-        model.to(device);
-        using var preprocess = PretrainedResNet18.LoadPreprocess();
-        using var photo = Photo.Load(Path.Combine(AppContext.BaseDirectory, "images", "dog_cat.jpg"));
-        using var input = OnDevice(preprocess.call(photo.Rgb), device);
+        using var setup = Setup.Load(device ?? CPU);
+        var (head, model, photo, input) = (setup.Head, setup.Model, setup.Photo, setup.Input);
         int dog = head.IndexOf("dog"), cat = head.IndexOf("cat");
         log.WriteLine($"Photo: images/dog_cat.jpg ({input.shape[3]}×{input.shape[2]}), dog on the left, cat on the right");
-        log.WriteLine($"Network: pretrained ResNet18 backbone + the Quickstart's head ({string.Join(" / ", head.Classes)}); CAMs at layer4 (512 channels), on {device.type}");
+        log.WriteLine($"Network: pretrained ResNet18 backbone + the Quickstart's head ({string.Join(" / ", head.Classes)}); CAMs at layer4 (512 channels), on {input.device.type}");
 
         using (no_grad()) model.call(input).Dispose();                          // warm-up, so the first panel's time is not start-up
         var panels = new List<Panel>();
@@ -96,16 +88,8 @@ public static class Gallery
     /// </summary>
     public static void Measure(TextWriter log, int size, Device? device = null)
     {
-        device ??= CPU;
-        var head = Head.Load(Path.Combine(AppContext.BaseDirectory, "head.bin"));
-        using var imported = PretrainedResNet18.Create(head.Classes.Count);
-        head.LoadInto(imported.named_children().Single(c => c.name == "fc").module);
-        using var model = ExplainableResNet.From(imported);
-        model.eval();
-        model.to(device);
-        using var preprocess = PretrainedResNet18.LoadPreprocess();
-        using var photo = Photo.Load(Path.Combine(AppContext.BaseDirectory, "images", "dog_cat.jpg"));
-        using var full = OnDevice(preprocess.call(photo.Rgb), device);
+        using var setup = Setup.Load(device ?? CPU);
+        var (head, model, full) = (setup.Head, setup.Model, setup.Input);
         using var input = nn.functional.interpolate(full.narrow(3, 0, full.shape[2]), [size, size], mode: InterpolationMode.Bilinear, align_corners: false);
         int dog = head.IndexOf("dog");
         var process = Process.GetCurrentProcess();
@@ -134,6 +118,50 @@ public static class Gallery
         log.WriteLine($"  512 forward passes, 16 per pass: {forwards.Cpu:F1} s ({forwards.Wall:F1} s)");
         log.WriteLine($"  ScoreCAM:    {score.Cpu:F1} s ({score.Wall:F1} s), {score.Cpu / forwards.Cpu:F2}× the forward passes");
         log.WriteLine($"  AblationCAM: {ablation.Cpu:F1} s ({ablation.Wall:F1} s), {ablation.Cpu / forwards.Cpu:F2}× the forward passes");
+    }
+
+    /// <summary>
+    /// The pretrained ResNet18 backbone with the Quickstart's head, as an explainable copy in eval mode on a device, and
+    /// the dog-and-cat photo preprocessed onto that device; disposing it disposes all of them.
+    /// </summary>
+    private sealed class Setup : IDisposable
+    {
+        private readonly nn.Module imported;
+
+        private Setup(Head head, nn.Module imported, ExplainableResNet model, Photo photo, Tensor input)
+        {
+            Head = head;
+            this.imported = imported;
+            Model = model;
+            Photo = photo;
+            Input = input;
+        }
+
+        public Head Head { get; }
+        public ExplainableResNet Model { get; }
+        public Photo Photo { get; }
+        public Tensor Input { get; }
+
+        public static Setup Load(Device device)
+        {
+            var head = Head.Load(Path.Combine(AppContext.BaseDirectory, "head.bin"));
+            var imported = PretrainedResNet18.Create(head.Classes.Count);
+            head.LoadInto(imported.named_children().Single(c => c.name == "fc").module);
+            var model = ExplainableResNet.From(imported);
+            model.eval();
+            model.to(device);
+            using var preprocess = PretrainedResNet18.LoadPreprocess();
+            var photo = Photo.Load(Path.Combine(AppContext.BaseDirectory, "images", "dog_cat.jpg"));
+            return new Setup(head, imported, model, photo, OnDevice(preprocess.call(photo.Rgb), device));
+        }
+
+        public void Dispose()
+        {
+            Input.Dispose();
+            Photo.Dispose();
+            Model.Dispose();
+            imported.Dispose();
+        }
     }
 
     /// <summary><paramref name="x"/> on <paramref name="device"/> (itself when it is there already; otherwise the CPU copy is disposed).</summary>
