@@ -300,8 +300,9 @@ public sealed class BackboneMetricTests(BackboneFixture f, ITestOutputHelper out
         double r = explain.Evaluate(metric, f.Crop, ixg).item<double>();
         double reversed = explain.Evaluate(metric, f.Crop, -ixg).item<double>();
         output.WriteLine($"FaithfulnessCorrelation (input × gradient): {r:G4}; reversed {reversed:G4} in {clock.Elapsed.TotalSeconds:F2} s");
-        // The same seeded subsets: the reversed attribution's subset sums are negated.
-        Close(-r, reversed, 1e-9);
+        // The same seeded subsets: the reversed attribution's subset sums are negated (two calls, so two runs of the
+        // network: equal within rounding, not bit for bit).
+        Close(-r, reversed, 1e-6);
         Assert.True(r > 0, $"subsets of larger input × gradient should drop the logit more: r = {r}");
     }
 
@@ -631,7 +632,7 @@ public sealed class BackboneMetricTests(BackboneFixture f, ITestOutputHelper out
         Assert.True(top > bottom + 0.1, $"first five layers {top}, last five {bottom}");
         // LastOnly is the cascade's end point for the cost of one explanation.
         var last = run.Evaluate(FluentAttrib.ModelParameterRandomisation.Default.LastOnly(), small, saliency).item<double>();
-        Close(rho[^1], last, 1e-9);
+        Close(rho[^1], last, 1e-6); // two calls, two runs of the randomised network: equal within rounding
         // The user's model is untouched: parameters, buffers and outputs.
         foreach (var (p, q) in f.Model.parameters().Zip(before)) Assert.True((p == q).all().item<bool>());
         foreach (var (p, q) in f.Model.buffers().Zip(buffers)) Assert.True((p == q).all().item<bool>());
