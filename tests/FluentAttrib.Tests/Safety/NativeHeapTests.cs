@@ -79,9 +79,10 @@ public class NativeHeapTests(ITestOutputHelper output)
         if (!NativeHeap.Available) return; // not glibc: the allocator is left alone
         double without = FaultsPerLaterPass(keep: false);
         double with = FaultsPerLaterPass(keep: true);
-        // A pass that finds its memory faults in almost nothing (6 measured); one that does not, up to about 25,000 pages
-        // (1,200 measured when an earlier call in the same process has already fixed glibc's adaptive thresholds).
-        Assert.True(with < 200, $"{with:F0} page faults per pass with the memory kept ({without:F0} without)");
+        // A pass that refaults its ~100 MB costs about 25,000 pages (10,068 measured in a CI run). One that reuses it
+        // faults in almost nothing (6 measured), but the count is process-wide, and other threads (.NET's GC, torch's
+        // worker threads with their own malloc arenas) add some (1,787 measured once): a fifth of a pass at most.
+        Assert.True(with < 5000, $"{with:F0} page faults per pass with the memory kept ({without:F0} without)");
     }
 
     [Fact]
