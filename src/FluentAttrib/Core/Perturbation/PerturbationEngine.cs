@@ -16,6 +16,13 @@ internal delegate Tensor[] PerturbedBatch(int start, int count);
 internal delegate Tensor PerturbedForward(int start, int count, Tensor[] inputs);
 
 /// <summary>
+/// Receives the selected outputs of perturbations <c>[start, start + count)</c>, shape (count, B), inside the pass's
+/// dispose scope, right after the pass's forward: a method that accumulates pass by pass can reuse what it built
+/// for the pass instead of rebuilding it later.
+/// </summary>
+internal delegate void PassOutputs(int start, int count, Tensor selected);
+
+/// <summary>
 /// The shared machinery of the perturbation methods: a method describes its work as a numbered list of perturbed
 /// copies of the batch; the engine evaluates them in passes of up to <c>perturbationsPerEval</c> copies (one
 /// forward per pass, copies stacked along the batch dimension, targets and additional arguments tiled to match),
@@ -65,7 +72,15 @@ internal static class PerturbationEngine
     /// computed by <paramref name="forward"/> (e.g. incrementally) instead of the model's forward pass when given.
     /// </summary>
     public static Tensor Evaluate(AttributionContext ctx, string method, int total, int perPass, PerturbedBatch build,
-        PerturbedForward? forward, out long[] outputShape)
+        PerturbedForward? forward, out long[] outputShape) =>
+        Evaluate(ctx, method, total, perPass, build, forward, null, out outputShape);
+
+    /// <summary>
+    /// As <see cref="Evaluate(AttributionContext, string, int, int, PerturbedBatch, PerturbedForward?, out long[])"/>,
+    /// also handing each pass's selected outputs to <paramref name="consume"/> inside the pass.
+    /// </summary>
+    public static Tensor Evaluate(AttributionContext ctx, string method, int total, int perPass, PerturbedBatch build,
+        PerturbedForward? forward, PassOutputs? consume, out long[] outputShape)
     {
         if (total < 1) throw new ArgumentOutOfRangeException(nameof(total), total, "At least one perturbation is needed.");
         if (perPass < 1) throw new ArgumentOutOfRangeException(nameof(perPass), perPass, "At least one perturbation per pass is needed.");
@@ -96,7 +111,9 @@ internal static class PerturbationEngine
                 if (!selected.is_floating_point()) selected = selected.to(ScalarType.Float32);
                 if (results is null)
                     results = empty([total, batch], dtype: selected.dtype, device: selected.device).MoveToOuterDisposeScope();
-                results.narrow(0, start, k).copy_(selected.reshape(k, batch));
+                var rows = selected.reshape(k, batch);
+                results.narrow(0, start, k).copy_(rows);
+                consume?.Invoke(start, k, rows);
             }
             ctx.Report(method, ++done, passes);
         }

@@ -94,39 +94,40 @@ public sealed record Rise : AttributionMethod,
         using var generator = RandomPermutations.CreateGenerator(Values.Seed, inputs[0].device);
         var masks = inputs.Select(x => RiseMasks.Draw(x, n, Values.GridSize, Values.KeepProbability, generator)).ToArray();
 
-        // Copy j masks every input with its mask j (independent masks per input).
+        // Copy j masks every input with its mask j (independent masks per input): baseline + (input − baseline) · mask.
+        var differences = inputs.Select((x, i) => (x - baselines[i]).unsqueeze(0)).ToArray();
+        var passMasks = new Tensor[inputs.Length];
+        var sums = new Tensor?[inputs.Length];
         int perPass = PerturbationEngine.PerturbationsPerPass(context, Values.PerturbationsPerPass);
-        var outputs = PerturbationEngine.Evaluate(context, Name, n, perPass, (start, k) =>
+        PerturbationEngine.Evaluate(context, Name, n, perPass, (start, k) =>
         {
             var batch = new Tensor[inputs.Length];
             for (int i = 0; i < inputs.Length; i++)
             {
-                var m = masks[i].Build(start, k).to(inputs[i].dtype).unsqueeze(1); // (k, 1, 1, S...)
-                var x = inputs[i].unsqueeze(0);
-                var b = baselines[i].unsqueeze(0);
-                batch[i] = (b + (x - b) * m).reshape([k * inputs[i].shape[0], .. inputs[i].shape[1..]]);
+                passMasks[i] = masks[i].Build(start, k);                                     // (k, 1, S...)
+                var m = passMasks[i].to(inputs[i].dtype).unsqueeze(1);                        // (k, 1, 1, S...)
+                batch[i] = addcmul(baselines[i].unsqueeze(0), differences[i], m, 1)
+                    .reshape([k * inputs[i].shape[0], .. inputs[i].shape[1..]]);
             }
             return batch;
-        });
+        }, null, (start, k, selected) =>
+        {
+            // S = Σₙ f(x ⊙ Mₙ) Mₙ / (N p), accumulated in the pass, with the masks the pass was built from.
+            for (int i = 0; i < inputs.Length; i++)
+            {
+                sums[i] ??= zeros([inputs[i].shape[0], inputs[i].shape[2..].Aggregate(1L, (a, b) => a * b)], dtype: selected.dtype, device: selected.device)
+                    .MoveToOuterDisposeScope();
+                sums[i]!.add_(selected.t().matmul(passMasks[i].to(selected.dtype, selected.device).reshape(k, -1))); // (B, S)
+            }
+        }, out _);
 
-        // S = Σₙ f(x ⊙ Mₙ) Mₙ / (N p), accumulated pass by pass (the masks are rebuilt, not stored).
         var values = new Tensor[inputs.Length];
         for (int i = 0; i < inputs.Length; i++)
         {
             var x = inputs[i];
-            long[] spatial = x.shape[2..];
-            var sum = zeros([x.shape[0], spatial.Aggregate(1L, (a, b) => a * b)], dtype: outputs.dtype, device: outputs.device);
-            for (int start = 0; start < n; start += perPass)
-            {
-                context.ThrowIfCancelled();
-                using var pass = NewDisposeScope();
-                int k = Math.Min(perPass, n - start);
-                var m = masks[i].Build(start, k).to(outputs.dtype, outputs.device).reshape(k, -1); // (k, S)
-                sum.add_(outputs.narrow(0, start, k).t().matmul(m));                               // (B, S)
-            }
-            sum.div_(n * Values.KeepProbability);
-            values[i] = sum.reshape([x.shape[0], 1, .. spatial]).expand(x.shape).contiguous()
-                .to(outputs.dtype, x.device).MoveToOuterDisposeScope();
+            var sum = sums[i]!.div_(n * Values.KeepProbability);
+            values[i] = sum.reshape([x.shape[0], 1, .. x.shape[2..]]).expand(x.shape).contiguous()
+                .to(sum.dtype, x.device).MoveToOuterDisposeScope();
         }
         return Result(context, values);
     }
@@ -136,11 +137,11 @@ public sealed record Rise : AttributionMethod,
 internal sealed class RiseMasks
 {
     private readonly Tensor grids;      // (N, 1, s, ..., s), 0/1, float32
-    private readonly Tensor offsets;    // (N, D) int64: per mask, per spatial dimension, in [0, cell)
+    private readonly long[] offsets;    // N × D, row-major: per mask, per spatial dimension, in [0, cell)
     private readonly long[] spatial;
     private readonly long[] upsampled;
 
-    private RiseMasks(Tensor grids, Tensor offsets, long[] spatial, long[] upsampled)
+    private RiseMasks(Tensor grids, long[] offsets, long[] spatial, long[] upsampled)
     {
         this.grids = grids;
         this.offsets = offsets;
@@ -159,7 +160,8 @@ internal sealed class RiseMasks
         var offsets = rand([n, spatial.Length], dtype: ScalarType.Float64, device: input.device, generator: generator)
             .mul(tensor(cells.Select(c => (double)c).ToArray(), dtype: ScalarType.Float64, device: input.device))
             .floor().to(ScalarType.Int64);
-        return new RiseMasks(grids, offsets, spatial, up);
+        // The offsets are read to the host once, here, so that building a pass's masks needs no device synchronisation.
+        return new RiseMasks(grids, offsets.cpu().data<long>().ToArray(), spatial, up);
     }
 
     /// <summary>Masks [start, start + k): (k, 1, S...) float32 on the input's device.</summary>
@@ -172,19 +174,16 @@ internal sealed class RiseMasks
             _ => InterpolationMode.Trilinear,
         };
         var masks = nn.functional.interpolate(grids.narrow(0, start, k), upsampled, mode: mode, align_corners: false);
-        // Each mask's crop, one spatial dimension at a time: gather the rows offset … offset + size − 1 of its own offset.
-        var shifts = offsets.narrow(0, start, k);
-        for (int d = 0; d < spatial.Length; d++)
+        // Each mask's crop: a view at its own offset in every spatial dimension, then one copy of the k crops.
+        int dims = spatial.Length;
+        var crops = new Tensor[k];
+        for (int j = 0; j < k; j++)
         {
-            long[] along = [.. Enumerable.Repeat(1L, spatial.Length + 2)];
-            along[0] = k;
-            long[] positions = [.. Enumerable.Repeat(1L, spatial.Length + 2)];
-            positions[d + 2] = spatial[d];
-            var index = shifts.select(1, d).reshape(along) + arange(spatial[d], dtype: ScalarType.Int64, device: grids.device).reshape(positions);
-            long[] shape = masks.shape;
-            shape[d + 2] = spatial[d];
-            masks = masks.gather(d + 2, index.expand(shape));
+            var crop = masks[j];                                                                  // (1, S'...)
+            for (int d = 0; d < dims; d++) crop = crop.narrow(d + 1, offsets[(start + j) * dims + d], spatial[d]);
+            crops[j] = crop;
         }
+        masks = stack(crops);
         return masks;
     }
 }
