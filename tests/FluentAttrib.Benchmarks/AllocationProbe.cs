@@ -13,14 +13,17 @@ internal static class AllocationProbe
     [DllImport("libc", EntryPoint = "mallopt")]
     private static extern int Mallopt(int param, int value);
 
+    /// <summary>Sets glibc's malloc as FluentAttrib does while an attribution call runs (Core/NativeHeap.cs).</summary>
+    public static void KeepMemoryLikeACall()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        Mallopt(-3, 32 << 20);   // M_MMAP_THRESHOLD
+        Mallopt(-1, 1 << 30);    // M_TRIM_THRESHOLD
+    }
+
     public static int Run(nn.Module<Tensor, Tensor> model, int batch, bool tuned)
     {
-        if (tuned)
-        {
-            // What FluentAttrib does while an attribution call runs (Core/NativeHeap.cs).
-            Mallopt(-3, 32 << 20);   // M_MMAP_THRESHOLD
-            Mallopt(-1, 1 << 30);    // M_TRIM_THRESHOLD
-        }
+        if (tuned) KeepMemoryLikeACall();
         var image = randn(batch, 3, 224, 224);
         for (int round = 0; round < 3; round++)
         {

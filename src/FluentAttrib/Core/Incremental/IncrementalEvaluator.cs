@@ -245,7 +245,7 @@ internal sealed partial class IncrementalEvaluator : IDisposable
 
     /// <summary>
     /// Evaluates every perturbation in this evaluator's order and passes and returns the selected outputs (total, B)
-    /// in perturbation order, as <see cref="PerturbationEngine.Evaluate(AttributionContext, string, int, int, PerturbedBatch)"/>
+    /// in perturbation order, as <see cref="PerturbationEngine.Evaluate(AttributionContext, string, int, PerturbationEngine.PassSize, PerturbedBatch)"/>
     /// does. <paramref name="build"/> gives the perturbed inputs (k·B, C, H, W) of the perturbation numbers it is given,
     /// on the host and on the input's device (so that building a pass needs no copy either way).
     /// </summary>

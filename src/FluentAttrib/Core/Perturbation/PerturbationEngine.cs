@@ -31,14 +31,25 @@ internal delegate void PassOutputs(int start, int count, Tensor selected);
 internal static class PerturbationEngine
 {
     /// <summary>
-    /// Copies per pass: <paramref name="requested"/> when given, otherwise as many batch copies as the memory
-    /// budget allows for a forward-only pass (at least 1).
+    /// Copies per forward pass: <see cref="Count"/>, and whether it was planned (<see cref="Automatic"/>) rather than
+    /// set by the user; a planned size may be lowered once the first pass has shown how large the model's layers are.
     /// </summary>
-    public static int PerturbationsPerPass(AttributionContext ctx, int? requested)
+    public readonly record struct PassSize(int Count, bool Automatic)
     {
-        if (requested is { } r) return r;
+        /// <summary>A fixed size.</summary>
+        public static implicit operator PassSize(int count) => new(count, Automatic: false);
+    }
+
+    /// <summary>
+    /// Copies per pass: <paramref name="requested"/> when given, otherwise as many batch copies as the memory
+    /// budget allows for a forward-only pass (at least 1), marked automatic so that the engine may lower it after the
+    /// first pass (see <see cref="BatchPlanner.PassLayerBytes"/>).
+    /// </summary>
+    public static PassSize PerturbationsPerPass(AttributionContext ctx, int? requested)
+    {
+        if (requested is { } r) return new PassSize(r, Automatic: false);
         int examples = BatchPlanner.ExamplesPerPass(ctx, ctx.Inputs, withGradients: false);
-        return (int)Math.Max(1, examples / Math.Max(1, ctx.BatchSize));
+        return new PassSize((int)Math.Max(1, examples / Math.Max(1, ctx.BatchSize)), Automatic: true);
     }
 
     /// <summary>Number of forward passes the engine makes for <paramref name="total"/> copies.</summary>
@@ -51,11 +62,11 @@ internal static class PerturbationEngine
     /// </summary>
     /// <exception cref="ArgumentException">The model output does not have one row per example of a stacked batch.</exception>
     /// <exception cref="OperationCanceledException">Cancelled between passes.</exception>
-    public static Tensor Evaluate(AttributionContext ctx, string method, int total, int perPass, PerturbedBatch build) =>
+    public static Tensor Evaluate(AttributionContext ctx, string method, int total, PassSize perPass, PerturbedBatch build) =>
         Evaluate(ctx, method, total, perPass, build, out _);
 
     /// <summary>
-    /// As <see cref="Evaluate(AttributionContext, string, int, int, PerturbedBatch)"/>, also giving the model
+    /// As <see cref="Evaluate(AttributionContext, string, int, PassSize, PerturbedBatch)"/>, also giving the model
     /// output's shape without the batch dimension.
     /// </summary>
     /// <param name="ctx">The attribution call.</param>
@@ -64,42 +75,63 @@ internal static class PerturbationEngine
     /// <param name="perPass">Copies per forward pass.</param>
     /// <param name="build">Builds the copies of one pass.</param>
     /// <param name="outputShape">The model output's shape without the batch dimension.</param>
-    public static Tensor Evaluate(AttributionContext ctx, string method, int total, int perPass, PerturbedBatch build, out long[] outputShape) =>
+    public static Tensor Evaluate(AttributionContext ctx, string method, int total, PassSize perPass, PerturbedBatch build, out long[] outputShape) =>
         Evaluate(ctx, method, total, perPass, build, null, out outputShape);
 
     /// <summary>
-    /// As <see cref="Evaluate(AttributionContext, string, int, int, PerturbedBatch, out long[])"/>, with the outputs
+    /// As <see cref="Evaluate(AttributionContext, string, int, PassSize, PerturbedBatch, out long[])"/>, with the outputs
     /// computed by <paramref name="forward"/> (e.g. incrementally) instead of the model's forward pass when given.
     /// </summary>
-    public static Tensor Evaluate(AttributionContext ctx, string method, int total, int perPass, PerturbedBatch build,
+    public static Tensor Evaluate(AttributionContext ctx, string method, int total, PassSize perPass, PerturbedBatch build,
         PerturbedForward? forward, out long[] outputShape) =>
         Evaluate(ctx, method, total, perPass, build, forward, null, out outputShape);
 
     /// <summary>
-    /// As <see cref="Evaluate(AttributionContext, string, int, int, PerturbedBatch, PerturbedForward?, out long[])"/>,
+    /// As <see cref="Evaluate(AttributionContext, string, int, PassSize, PerturbedBatch, PerturbedForward?, out long[])"/>,
     /// also handing each pass's selected outputs to <paramref name="consume"/> inside the pass.
     /// </summary>
-    public static Tensor Evaluate(AttributionContext ctx, string method, int total, int perPass, PerturbedBatch build,
+    public static Tensor Evaluate(AttributionContext ctx, string method, int total, PassSize perPass, PerturbedBatch build,
         PerturbedForward? forward, PassOutputs? consume, out long[] outputShape)
     {
         if (total < 1) throw new ArgumentOutOfRangeException(nameof(total), total, "At least one perturbation is needed.");
-        if (perPass < 1) throw new ArgumentOutOfRangeException(nameof(perPass), perPass, "At least one perturbation per pass is needed.");
+        int size = perPass.Count;
+        if (size < 1) throw new ArgumentOutOfRangeException(nameof(perPass), size, "At least one perturbation per pass is needed.");
         long batch = ctx.BatchSize;
-        int passes = Passes(total, perPass);
+        int passes = Passes(total, size);
+        // A planned size on a CPU is checked against the model's largest layer during the first pass.
+        var measured = perPass.Automatic && size > 1 && passes > 2 && forward is null && ctx.Forward.Differentiable &&
+                       ctx.Forward.Module is not null && ctx.Inputs[0].device_type == TorchSharp.DeviceType.CPU
+            ? ctx.Forward.Module
+            : null;
         Tensor? results = null;
         long[] shape = [];
         int done = 0;
-        for (int start = 0; start < total; start += perPass)
+        for (int start = 0; start < total;)
         {
             ctx.ThrowIfCancelled();
-            int k = Math.Min(perPass, total - start);
+            int k = Math.Min(size, total - start);
             using (var scope = NewDisposeScope())
             {
                 var inputs = build(start, k);
                 Tensor selected;
                 using (no_grad())
                 {
-                    var output = forward is null ? ctx.Forward.Invoke(inputs, ctx.AdditionalArgs, batch, k) : forward(start, k, inputs);
+                    Tensor output;
+                    if (measured is not null)
+                    {
+                        (output, long largest) = LayerFootprint.Run(measured, () => ctx.Forward.Invoke(inputs, ctx.AdditionalArgs, batch, k));
+                        measured = null;
+                        int fitting = largest > 0 ? (int)Math.Clamp(BatchPlanner.PassLayerBytes * k / largest, 1, size) : size;
+                        if (fitting < size)
+                        {
+                            size = fitting;
+                            passes = done + 1 + Passes(total - start - k, size);
+                        }
+                    }
+                    else
+                    {
+                        output = forward is null ? ctx.Forward.Invoke(inputs, ctx.AdditionalArgs, batch, k) : forward(start, k, inputs);
+                    }
                     selected = TargetSelector.Select(output, ctx.Target.Expand(k, interleave: false));
                     shape = output.shape[1..];
                 }
@@ -116,6 +148,7 @@ internal static class PerturbationEngine
                 consume?.Invoke(start, k, rows);
             }
             ctx.Report(method, ++done, passes);
+            start += k;
         }
         outputShape = shape;
         return results!;

@@ -70,7 +70,7 @@ public sealed record FeatureAblation : AttributionMethod,
         }
         else
         {
-            int perPass = PerturbationEngine.PerturbationsPerPass(context, v.PerturbationsPerPass);
+            var perPass = PerturbationEngine.PerturbationsPerPass(context, v.PerturbationsPerPass);
             outputs = PerturbationEngine.Evaluate(context, Name, groups.Count + 1, perPass,
                 (start, k) => Build(arange(start, start + k, dtype: ScalarType.Int64, device: inputs[0].device)));
         }

@@ -37,7 +37,7 @@ public sealed record FeaturePermutation : AttributionMethod,
                 $"FeaturePermutation shuffles features across the batch, so it needs at least 2 examples; the batch has {batch}.", "inputs");
         using var scope = NewDisposeScope();
         var groups = FeatureGroups.Of(Values.Mask, inputs);
-        int perPass = PerturbationEngine.PerturbationsPerPass(context, Values.PerturbationsPerPass);
+        var perPass = PerturbationEngine.PerturbationsPerPass(context, Values.PerturbationsPerPass);
         using var generator = RandomPermutations.CreateGenerator(Values.Seed, inputs[0].device);
 
         // Perturbation 0 is the batch itself; perturbation f + 1 permutes feature f.

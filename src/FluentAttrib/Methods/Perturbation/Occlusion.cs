@@ -153,7 +153,7 @@ public sealed record Occlusion : AttributionMethod,
         }
         else
         {
-            int perPass = PerturbationEngine.PerturbationsPerPass(context, Values.PerturbationsPerPass);
+            var perPass = PerturbationEngine.PerturbationsPerPass(context, Values.PerturbationsPerPass);
             outputs = PerturbationEngine.Evaluate(context, Name, (int)total, perPass,
                 (start, k) => Build([.. Enumerable.Range(start, k).Select(n => (long)n)], arange(start, start + k, dtype: ScalarType.Int64, device: inputs[0].device)));
         }

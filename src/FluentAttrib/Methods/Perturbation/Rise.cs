@@ -98,7 +98,7 @@ public sealed record Rise : AttributionMethod,
         var differences = inputs.Select((x, i) => (x - baselines[i]).unsqueeze(0)).ToArray();
         var passMasks = new Tensor[inputs.Length];
         var sums = new Tensor?[inputs.Length];
-        int perPass = PerturbationEngine.PerturbationsPerPass(context, Values.PerturbationsPerPass);
+        var perPass = PerturbationEngine.PerturbationsPerPass(context, Values.PerturbationsPerPass);
         PerturbationEngine.Evaluate(context, Name, n, perPass, (start, k) =>
         {
             var batch = new Tensor[inputs.Length];

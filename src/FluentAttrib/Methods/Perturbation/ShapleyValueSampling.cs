@@ -54,7 +54,7 @@ public sealed record ShapleyValueSampling : AttributionMethod,
             rank = RandomPermutations.Draw(samples, n, device, generator).argsort(dim: 1);
 
         // Perturbation 0 is the all-baseline batch; perturbation 1 + s·n + t has the first t + 1 features of order s.
-        int perPass = PerturbationEngine.PerturbationsPerPass(context, Values.PerturbationsPerPass);
+        var perPass = PerturbationEngine.PerturbationsPerPass(context, Values.PerturbationsPerPass);
         var outputs = PerturbationEngine.Evaluate(context, Name, (int)total, perPass, (start, k) =>
         {
             var q = arange(start - 1, start - 1 + k, dtype: ScalarType.Int64, device: device);

@@ -68,7 +68,7 @@ public sealed record ShapleyValues : AttributionMethod,
         var presence = tensor(present, [coalitions, n], device: device);
         var combination = tensor(weights, [n, coalitions], dtype: ScalarType.Float64, device: device);
 
-        int perPass = PerturbationEngine.PerturbationsPerPass(context, Values.PerturbationsPerPass);
+        var perPass = PerturbationEngine.PerturbationsPerPass(context, Values.PerturbationsPerPass);
         var outputs = PerturbationEngine.Evaluate(context, Name, coalitions, perPass, (start, k) =>
         {
             var absent = presence.narrow(0, start, k).logical_not();
