@@ -301,24 +301,22 @@ internal sealed partial class IncrementalEvaluator : IDisposable
         var nodes = _graph.Nodes;
         var boxes = new Box?[nodes.Count];
         foreach (var n in nodes) boxes[n.Id] = Box.Of(regions[n.Id], n.Shape);
-        // Every box's placement goes to the device in one copy per pass, (node, [row, column, changed], copy); all
-        // indices of the pass are computed from it on the device, so the pass waits for nothing from the host.
-        var packed = new long[nodes.Count * 3 * k];
+        // Every box's placement goes to the device in one copy per pass, (node, [row, column], copy); the gathers of
+        // the pass compute their indices from it on the device, so the pass waits for nothing from the host.
+        var packed = new long[nodes.Count * 2 * k];
         foreach (var n in nodes)
             if (boxes[n.Id] is { } b)
                 for (int j = 0; j < k; j++)
                 {
-                    packed[(n.Id * 3 + 0) * k + j] = b.Y[j];
-                    packed[(n.Id * 3 + 1) * k + j] = b.X[j];
-                    packed[(n.Id * 3 + 2) * k + j] = b.Changed[j] ? 1 : 0;
+                    packed[(n.Id * 2 + 0) * k + j] = b.Y[j];
+                    packed[(n.Id * 2 + 1) * k + j] = b.X[j];
                 }
-        var placement = tensor(packed, device: _device).view(nodes.Count, 3, k);
+        var placement = tensor(packed, device: _device).view(nodes.Count, 2, k);
         foreach (var n in nodes)
             if (boxes[n.Id] is { } b)
             {
                 b.YOn = placement[n.Id, 0];
                 b.XOn = placement[n.Id, 1];
-                b.ChangedOn = placement[n.Id, 2].to(ScalarType.Bool);
             }
         // A patch is freed as soon as the last node of this pass that reads it has run, so that a pass holds only the
         // patches still awaited (a residual branch's input, the current layer) rather than every layer's.
@@ -435,15 +433,20 @@ internal sealed partial class IncrementalEvaluator : IDisposable
             if (box is not null)
             {
                 // Lay each changed copy's box over it: position i of copy j reads row y[j] + i − box.Y[j] of its patch.
-                var r = Offsets(yOn - box.YOn!, 0, h); // (k, h)
-                var q = Offsets(xOn - box.XOn!, 0, w); // (k, w)
-                var changed = box.ChangedOn!.view(k, 1);
-                var inRows = changed.logical_and(r.ge(0)).logical_and(r.lt(box.H));
-                var inCols = changed.logical_and(q.ge(0)).logical_and(q.lt(box.W));
-                var source = patch!.view(k, _batch, c, box.H, box.W).permute(0, 3, 4, 1, 2);
-                var laid = source.index([copies, r.clamp(0, box.H - 1).view(k, h, 1), q.clamp(0, box.W - 1).view(k, 1, w)]);
-                var inside = inRows.view(k, h, 1).logical_and(inCols.view(k, 1, w));
-                gathered = where(inside.view(k, h, w, 1, 1), laid, gathered);
+                // The overlaps are known on the host, so each is one strided copy into the (contiguous) result.
+                var result = gathered.permute(0, 3, 4, 1, 2).reshape(k * _batch, c, h, w);
+                var source = patch!.view(k, _batch, c, box.H, box.W);
+                var target = result.view(k, _batch, c, h, w);
+                for (int j = 0; j < k; j++)
+                {
+                    if (!box.Changed[j]) continue;
+                    long r0 = Math.Max(0, box.Y[j] - y[j]), r1 = Math.Min(h, box.Y[j] + box.H - y[j]);
+                    long c0 = Math.Max(0, box.X[j] - x[j]), c1 = Math.Min(w, box.X[j] + box.W - x[j]);
+                    if (r0 >= r1 || c0 >= c1) continue;
+                    target[j].narrow(2, r0, r1 - r0).narrow(3, c0, c1 - c0)
+                        .copy_(source[j].narrow(2, y[j] + r0 - box.Y[j], r1 - r0).narrow(3, x[j] + c0 - box.X[j], c1 - c0));
+                }
+                return result;
             }
         }
         return gathered.permute(0, 3, 4, 1, 2).reshape(k * _batch, c, h, w);
@@ -471,10 +474,9 @@ internal sealed partial class IncrementalEvaluator : IDisposable
         public required long[] X { get; init; }
         public required bool[] Changed { get; init; }
 
-        /// <summary><see cref="Y"/>, <see cref="X"/> and <see cref="Changed"/> on the device, set per pass.</summary>
+        /// <summary><see cref="Y"/> and <see cref="X"/> on the device, set per pass.</summary>
         public Tensor? YOn { get; set; }
         public Tensor? XOn { get; set; }
-        public Tensor? ChangedOn { get; set; }
 
         public static Box? Of(Region[] regions, long[] shape)
         {
