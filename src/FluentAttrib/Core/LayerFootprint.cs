@@ -13,6 +13,21 @@ namespace FluentAttrib.Core;
 internal static class LayerFootprint
 {
     /// <summary>
+    /// The model whose first pass to measure when <paramref name="ctx"/>'s pass size was planned, or null where the
+    /// rule does not apply: not on a CPU, a black box (an ONNX Runtime session manages its own memory), or no module.
+    /// </summary>
+    public static nn.Module? ToMeasure(AttributionContext ctx) =>
+        ctx.Forward.Differentiable && ctx.Forward.Module is { } module && ctx.Inputs[0].device_type == DeviceType.CPU ? module : null;
+
+    /// <summary>
+    /// Copies per pass after a first pass of <paramref name="copies"/> copies whose largest layer took
+    /// <paramref name="largestBytes"/>: as many as keep that layer within <see cref="BatchPlanner.PassLayerBytes"/>,
+    /// at least 1 and at most <paramref name="planned"/>.
+    /// </summary>
+    public static int Fitting(long largestBytes, int copies, int planned) =>
+        largestBytes > 0 ? (int)Math.Clamp(BatchPlanner.PassLayerBytes * copies / largestBytes, 1, planned) : planned;
+
+    /// <summary>
     /// Runs <paramref name="pass"/> with every one-tensor leaf module of <paramref name="model"/> measured, and returns
     /// its result and the largest input + output bytes seen (0 when no leaf module ran through <c>call</c>).
     /// </summary>

@@ -23,8 +23,10 @@ internal static class SurrogateEngine
         var device = inputs[0].device;
         var dtypes = inputs.Select(x => x.is_floating_point() ? x.dtype : ScalarType.Float32).ToArray();
         int perPass = settings.PerturbationsPerEval ?? BatchPlanner.ExamplesPerPass(ctx, inputs, withGradients: false);
-        int passesPerExample = (settings.Samples + perPass - 1) / perPass;
-        int totalPasses = checked((int)(batch * passesPerExample));
+        int Passes(int samples) => (samples + perPass - 1) / perPass;
+        int totalPasses = checked((int)(batch * Passes(settings.Samples)));
+        // A planned pass size on a CPU is checked against the model's largest layer during the first pass.
+        var measured = settings.PerturbationsPerEval is null && perPass > 1 && Passes(settings.Samples) > 2 ? LayerFootprint.ToMeasure(ctx) : null;
 
         var baselines = settings.Baselines.MaterializeAll(inputs, ctx.Checks);
         using var features = InterpretableFeatures.Build(inputs, settings.Mask);
@@ -46,14 +48,30 @@ internal static class SurrogateEngine
                 var rows = new List<Tensor>();
                 var outputs = new List<Tensor>();
                 var weights = new List<Tensor>();
-                for (int start = 0; start < settings.Samples; start += perPass)
+                for (int start = 0, k; start < settings.Samples; start += k)
                 {
                     ctx.ThrowIfCancelled();
                     using var passScope = NewDisposeScope();
-                    int k = Math.Min(perPass, settings.Samples - start);
+                    k = Math.Min(perPass, settings.Samples - start);
                     var samples = stack(Enumerable.Range(start, k).Select(i => sampler.Draw(i, features.Count, generator, device)).ToArray(), 0);
                     var perturbed = InterpretableFeatures.Perturb(samples, x, b, ids);
-                    var y = single.ForwardSelected(perturbed, target.Expand(k, interleave: false), expansion: k);
+                    Tensor y;
+                    if (measured is not null)
+                    {
+                        int copies = k;
+                        (y, long largest) = LayerFootprint.Run(measured, () => single.ForwardSelected(perturbed, target.Expand(copies, interleave: false), expansion: copies));
+                        measured = null;
+                        int fitting = LayerFootprint.Fitting(largest, k, perPass);
+                        if (fitting < perPass)
+                        {
+                            perPass = fitting;
+                            totalPasses = checked(done + 1 + Passes(settings.Samples - start - k) + (int)(batch - e - 1) * Passes(settings.Samples));
+                        }
+                    }
+                    else
+                    {
+                        y = single.ForwardSelected(perturbed, target.Expand(k, interleave: false), expansion: k);
+                    }
                     var w = sampler.Weights(samples, x, perturbed);
                     rows.Add(samples.to(ScalarType.Float64).MoveToOuterDisposeScope());
                     outputs.Add(y.to(ScalarType.Float64).MoveToOuterDisposeScope());

@@ -87,8 +87,10 @@ public static partial class MethodSettingExtensions
     /// <summary>
     /// Evaluates at most <paramref name="perturbations"/> perturbed copies of the batch per forward pass (Captum's
     /// <c>perturbations_per_eval</c>). The result does not depend on it (up to floating-point rounding). Without it, the
-    /// memory budget and the input's size plan the passes, and on a CPU the first pass measures the model's largest layer
-    /// and later passes hold fewer copies when that layer would outgrow about 64 MB (docs/performance.md, "Passes").
+    /// memory budget and the input's size plan the passes; on a CPU, Occlusion, FeatureAblation, FeaturePermutation,
+    /// ShapleyValues, ShapleyValueSampling, Rise, Lime and KernelShap also measure the model's largest layer during
+    /// their first pass and hold fewer copies in later passes when that layer would outgrow about 64 MB per pass
+    /// (docs/performance.md, "Passes and native memory").
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="perturbations"/> is less than 1.</exception>
     public static TMethod PerturbationsPerPass<TMethod>(this TMethod method, int perturbations) where TMethod : ConfigurableMethod, IPerturbationsPerPassSetting

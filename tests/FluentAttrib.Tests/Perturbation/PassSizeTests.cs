@@ -25,7 +25,7 @@ public class PassSizeTests
         return nn.Sequential(nn.Conv2d(3, channels, 3, padding: 1), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(channels, 5));
     }
 
-    private static (Attribution Result, List<AttributionProgress> Reports) Run(nn.Module<Tensor, Tensor> model, Occlusion method)
+    private static (Attribution Result, List<AttributionProgress> Reports) Run(nn.Module<Tensor, Tensor> model, AttributionMethod method)
     {
         var reports = new List<AttributionProgress>();
         var a = Explain(model).For(2).With(method).WithProgress(new SyncProgress(reports.Add)).Attribute(Image());
@@ -58,6 +58,24 @@ public class PassSizeTests
         Assert.Equal(3, reports.Count);                                       // 4 + 4 + 2 copies
         Assert.All(reports, r => Assert.Equal(3, r.Total));
         Assert.Equal(0, RulesTestKit.HookCount(model));
+    }
+
+    [Fact]
+    public void Surrogates_get_fewer_samples_per_pass_after_the_first_too()
+    {
+        using var scope = NewDisposeScope();
+        var model = Net(128);
+        // 16 superpixels of 56×56; 10 samples, planned 4 per pass: 4, then 6 passes of 1.
+        var cells = arange(224).div(56, rounding_mode: RoundingMode.floor);
+        var mask = (cells.unsqueeze(1) * 4 + cells.unsqueeze(0)).reshape(1, 1, 224, 224);
+        var kernelShap = KernelShap.Samples(10).Mask(mask).Seed(7);
+        var (planned, reports) = Run(model, kernelShap);
+        Assert.Equal(7, reports.Count);
+        Assert.All(reports, r => Assert.Equal(7, r.Total));
+        Assert.Equal(0, RulesTestKit.HookCount(model));
+        var (fixedSize, fixedReports) = Run(model, kernelShap.PerturbationsPerPass(4));
+        Assert.Equal(3, fixedReports.Count);
+        Assert.True(planned.Value.allclose(fixedSize.Value, rtol: 1e-3, atol: 1e-5));
     }
 
     private sealed class SyncProgress(Action<AttributionProgress> report) : IProgress<AttributionProgress>

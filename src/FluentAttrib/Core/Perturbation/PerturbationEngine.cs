@@ -99,10 +99,7 @@ internal static class PerturbationEngine
         long batch = ctx.BatchSize;
         int passes = Passes(total, size);
         // A planned size on a CPU is checked against the model's largest layer during the first pass.
-        var measured = perPass.Automatic && size > 1 && passes > 2 && forward is null && ctx.Forward.Differentiable &&
-                       ctx.Forward.Module is not null && ctx.Inputs[0].device_type == TorchSharp.DeviceType.CPU
-            ? ctx.Forward.Module
-            : null;
+        var measured = perPass.Automatic && size > 1 && passes > 2 && forward is null ? LayerFootprint.ToMeasure(ctx) : null;
         Tensor? results = null;
         long[] shape = [];
         int done = 0;
@@ -121,7 +118,7 @@ internal static class PerturbationEngine
                     {
                         (output, long largest) = LayerFootprint.Run(measured, () => ctx.Forward.Invoke(inputs, ctx.AdditionalArgs, batch, k));
                         measured = null;
-                        int fitting = largest > 0 ? (int)Math.Clamp(BatchPlanner.PassLayerBytes * k / largest, 1, size) : size;
+                        int fitting = LayerFootprint.Fitting(largest, k, size);
                         if (fitting < size)
                         {
                             size = fitting;
