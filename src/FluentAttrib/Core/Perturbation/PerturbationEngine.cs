@@ -34,11 +34,7 @@ internal static class PerturbationEngine
     /// Copies per forward pass: <see cref="Count"/>, and whether it was planned (<see cref="Automatic"/>) rather than
     /// set by the user; a planned size may be lowered once the first pass has shown how large the model's layers are.
     /// </summary>
-    public readonly record struct PassSize(int Count, bool Automatic)
-    {
-        /// <summary>A fixed size.</summary>
-        public static implicit operator PassSize(int count) => new(count, Automatic: false);
-    }
+    public readonly record struct PassSize(int Count, bool Automatic);
 
     /// <summary>
     /// Copies per pass: <paramref name="requested"/> when given, otherwise as many batch copies as the memory
