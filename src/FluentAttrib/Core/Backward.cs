@@ -8,10 +8,11 @@ namespace FluentAttrib.Core;
 /// CPU, the backward pass does not use oneDNN (MKL-DNN) convolutions.
 /// </summary>
 /// <remarks>
-/// libtorch 2.10's CPU build computes the input gradient of float32 convolutions through oneDNN for batches of two or
-/// more, and on AVX-512 machines (seen on AMD EPYC) that backward-data kernel returns wrong values or NaN in a fraction
-/// of calls when more than one thread runs (e.g. Conv2d(1, 6, 3) on 2×1×28×28: 29 of 30 calls wrong by up to 45% of the
-/// gradient's range; forward passes and weight gradients are right; float64 and one thread are right). With oneDNN
+/// libtorch 2.10's CPU build computes the input gradient of float32 convolutions through oneDNN, and on AVX-512 machines
+/// (seen on AMD EPYC) that backward-data kernel returns wrong values or NaN in some calls when more than one thread runs,
+/// depending on the convolution's shape rather than on the batch (e.g. Conv2d(1, 6, 3) on 2×1×28×28: 29 of 30 calls
+/// wrong by up to 45% of the gradient's range; Conv2d(1, 6, 5) on a single 1×1×28×28 image: 10 of 10; forward passes
+/// and weight gradients are right; float64 and one thread are right). With oneDNN
 /// disabled for the backward pass only, libtorch takes its native convolution kernels and every call is right, at no
 /// measurable cost on resnet18. The switch is libtorch's process-wide <c>at::Context::setUserEnabledMkldnn</c>, found in
 /// the loaded libtorch by its exported name; it is turned off while any attribution is inside a backward pass and put
