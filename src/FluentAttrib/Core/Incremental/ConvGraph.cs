@@ -217,9 +217,9 @@ internal sealed class ConvGraph
 
     /// <summary>
     /// A convolution or pooling without padding on an input that already holds the padding. The input of a
-    /// convolution is made contiguous first: the gathered patches are channels-last views, and libtorch 2.10's CPU
-    /// convolution returned wrong values for a strided 1×1 kernel on such an input with more than one example
-    /// (resnet18's downsample on a 3×3 map with two copies per pass: errors of 10% of the output).
+    /// convolution is made contiguous first: libtorch 2.10's CPU convolution returned wrong values for a strided 1×1
+    /// kernel on a channels-last view with more than one example (resnet18's downsample on a 3×3 map with two copies
+    /// per pass: errors of 10% of the output).
     /// </summary>
     public static Tensor Windowed(GraphNode n, Tensor padded) => n.Kind switch
     {

@@ -35,12 +35,11 @@ internal sealed partial class IncrementalEvaluator : IDisposable
     private readonly ConvGraph _graph;
     private readonly Region[] _inputRegions;
     private readonly long _batch;
-    private readonly Device _device;
 
     /// <summary>
     /// The clean activations a pass reads, per node: only nodes that a window operation, a residual addition or the
     /// tail reads (never the inputs of pointwise operations, which only see recomputed patches), each kept once per pad
-    /// value as (B, H + 2·PadH, W + 2·PadW, C), padded as far as its widest padded reader needs; unpadded readers use
+    /// value as (B, C, H + 2·PadH, W + 2·PadW), padded as far as its widest padded reader needs; unpadded readers use
     /// any of them.
     /// </summary>
     private readonly List<Cached>?[] _cache;
@@ -52,7 +51,6 @@ internal sealed partial class IncrementalEvaluator : IDisposable
         _graph = graph;
         _inputRegions = inputRegions;
         _batch = input.shape[0];
-        _device = input.device;
         PerPass = perPass;
         _order = order;
         _passes = passes;
@@ -84,12 +82,11 @@ internal sealed partial class IncrementalEvaluator : IDisposable
                     var list = new List<Cached>();
                     foreach (var (padH, padW, value) in needs)
                     {
-                        var stored = padH == 0 && padW == 0 ? v : nn.functional.pad(v, [padW, padW, padH, padH], PaddingModes.Constant, value);
-                        var nhwc = stored.permute(0, 2, 3, 1).contiguous();
-                        if (ReferenceEquals(nhwc, v) || ReferenceEquals(nhwc, stored)) nhwc = nhwc.clone();
-                        nhwc.DetachFromDisposeScope();
-                        owned.Add(nhwc);
-                        list.Add(new Cached(nhwc, padH, padW, value));
+                        var stored = padH == 0 && padW == 0 ? v.contiguous() : nn.functional.pad(v, [padW, padW, padH, padH], PaddingModes.Constant, value);
+                        if (ReferenceEquals(stored, v)) stored = stored.alias(); // the node's value, kept under a handle of its own
+                        stored.DetachFromDisposeScope();
+                        owned.Add(stored);
+                        list.Add(new Cached(stored, padH, padW, value));
                     }
                     _cache[n.Id] = list;
                 }
@@ -301,23 +298,6 @@ internal sealed partial class IncrementalEvaluator : IDisposable
         var nodes = _graph.Nodes;
         var boxes = new Box?[nodes.Count];
         foreach (var n in nodes) boxes[n.Id] = Box.Of(regions[n.Id], n.Shape);
-        // Every box's placement goes to the device in one copy per pass, (node, [row, column], copy); the gathers of
-        // the pass compute their indices from it on the device, so the pass waits for nothing from the host.
-        var packed = new long[nodes.Count * 2 * k];
-        foreach (var n in nodes)
-            if (boxes[n.Id] is { } b)
-                for (int j = 0; j < k; j++)
-                {
-                    packed[(n.Id * 2 + 0) * k + j] = b.Y[j];
-                    packed[(n.Id * 2 + 1) * k + j] = b.X[j];
-                }
-        var placement = tensor(packed, device: _device).view(nodes.Count, 2, k);
-        foreach (var n in nodes)
-            if (boxes[n.Id] is { } b)
-            {
-                b.YOn = placement[n.Id, 0];
-                b.XOn = placement[n.Id, 1];
-            }
         // A patch is freed as soon as the last node of this pass that reads it has run, so that a pass holds only the
         // patches still awaited (a residual branch's input, the current layer) rather than every layer's.
         var remaining = new int[nodes.Count];
@@ -336,14 +316,8 @@ internal sealed partial class IncrementalEvaluator : IDisposable
                 switch (n.Kind)
                 {
                     case NodeKind.Input:
-                    {
-                        var copies = perturbed.view(k, _batch, n.Shape[0], n.Shape[1], n.Shape[2]).permute(0, 3, 4, 1, 2);
-                        var index = arange(k, dtype: ScalarType.Int64, device: perturbed.device).view(k, 1, 1);
-                        var gathered = copies.index([index, Offsets(box.YOn!, 0, box.H).view(k, box.H, 1),
-                            Offsets(box.XOn!, 0, box.W).view(k, 1, box.W)]); // (k, h, w, B, C)
-                        patch = gathered.permute(0, 3, 4, 1, 2).reshape(k * _batch, n.Shape[0], box.H, box.W);
+                        patch = Crops(perturbed, perCopy: true, 0, 0, box.H, box.W, box.Y, box.X, k);
                         break;
-                    }
                     case NodeKind.Pointwise:
                     {
                         var source = nodes[n.Inputs[0]];
@@ -352,17 +326,19 @@ internal sealed partial class IncrementalEvaluator : IDisposable
                         break;
                     }
                     case NodeKind.Add:
-                        patch = Read(n.Inputs[0], null, box.H, box.W, box.Y, box.X, box.YOn!, box.XOn!, boxes, patches, k)
-                                + Read(n.Inputs[1], null, box.H, box.W, box.Y, box.X, box.YOn!, box.XOn!, boxes, patches, k);
+                    {
+                        // One operand is usually a fresh crop of its input's cache: the sum goes into it.
+                        var a = Read(n.Inputs[0], null, box.H, box.W, box.Y, box.X, boxes, patches, k, out bool freshA);
+                        var b = Read(n.Inputs[1], null, box.H, box.W, box.Y, box.X, boxes, patches, k, out bool freshB);
+                        patch = freshA ? a.add_(b) : freshB ? b.add_(a) : a + b;
                         break;
+                    }
                     default:
                     {
                         long h = (box.H - 1) * n.Stride[0] + n.Span(0), w = (box.W - 1) * n.Stride[1] + n.Span(1);
                         var y = box.Y.Select(p => p * n.Stride[0] - n.Padding[0]).ToArray();
                         var x = box.X.Select(p => p * n.Stride[1] - n.Padding[1]).ToArray();
-                        var yOn = box.YOn! * n.Stride[0] - n.Padding[0];
-                        var xOn = box.XOn! * n.Stride[1] - n.Padding[1];
-                        patch = ConvGraph.Windowed(n, Read(n.Inputs[0], n, h, w, y, x, yOn, xOn, boxes, patches, k));
+                        patch = ConvGraph.Windowed(n, Read(n.Inputs[0], n, h, w, y, x, boxes, patches, k, out _));
                         break;
                     }
                 }
@@ -385,24 +361,25 @@ internal sealed partial class IncrementalEvaluator : IDisposable
                 }
         }
         var output = nodes[_graph.Output];
-        var origin = zeros(k, dtype: ScalarType.Int64, device: _device);
-        var full = Read(output.Id, null, output.Shape[1], output.Shape[2], new long[k], new long[k], origin, origin, boxes, patches, k);
+        var full = Read(output.Id, null, output.Shape[1], output.Shape[2], new long[k], new long[k], boxes, patches, k, out _);
         return _graph.RunTail(full);
     }
 
     /// <summary>
     /// For every copy j, the values of node <paramref name="node"/> in rows [y[j], y[j] + h) and columns
     /// [x[j], x[j] + w) (which may reach into <paramref name="consumer"/>'s padding), (k·B, C, h, w): the cached
-    /// activation with the copy's recomputed box laid over it. Gathered for all copies at once (a few large operations
-    /// rather than several per copy), channels innermost. <paramref name="yOn"/> and <paramref name="xOn"/> are
-    /// <paramref name="y"/> and <paramref name="x"/> on the device (the host copies only choose the path).
+    /// activation with the copy's recomputed box laid over it. Every placement is known on the host, so each copy is a
+    /// view at its offsets and the result is one concatenation of them plus one strided copy per changed box: no index
+    /// tensors, nothing to wait for on the device. <paramref name="fresh"/> tells whether the result is a new tensor
+    /// of this call (which the caller may overwrite) rather than a patch of the pass.
     /// </summary>
-    private Tensor Read(int node, GraphNode? consumer, long h, long w, long[] y, long[] x, Tensor yOn, Tensor xOn, Box?[] boxes, Tensor?[] patches, int k)
+    private Tensor Read(int node, GraphNode? consumer, long h, long w, long[] y, long[] x, Box?[] boxes, Tensor?[] patches, int k, out bool fresh)
     {
         var shape = _graph.Nodes[node].Shape;
         long c = shape[0];
         var box = boxes[node];
         var patch = patches[node];
+        fresh = false;
         if (box is not null && box.H == h && box.W == w && box.Y.AsSpan().SequenceEqual(y) && box.X.AsSpan().SequenceEqual(x))
             return patch!; // exactly the recomputed box
         long pt = 0, pl = 0;
@@ -411,50 +388,56 @@ internal sealed partial class IncrementalEvaluator : IDisposable
             pt = consumer.Padding[0];
             pl = consumer.Padding[1];
         }
-        var device = _device;
-        var copies = arange(k, dtype: ScalarType.Int64, device: device).view(k, 1, 1);
-        Tensor gathered; // (k, h, w, B, C)
+        fresh = true;
         if (box is not null && box.H == shape[1] && box.W == shape[2])
         {
             // The box is the whole map: every copy's values are in its patch (padded for the consumer).
             var whole = patch!;
             if (pt > 0 || pl > 0)
                 whole = nn.functional.pad(whole, [pl, pl, pt, pt], PaddingModes.Constant, ConvGraph.PadValue(consumer!));
+            else fresh = false;
             if (h == whole.shape[2] && w == whole.shape[3] && y.All(v => v == -pt) && x.All(v => v == -pl))
                 return whole;
-            var source = whole.view(k, _batch, c, whole.shape[2], whole.shape[3]).permute(0, 3, 4, 1, 2);
-            gathered = source.index([copies, Offsets(yOn, pt, h).view(k, h, 1), Offsets(xOn, pl, w).view(k, 1, w)]);
+            fresh = true;
+            return Crops(whole, perCopy: true, pt, pl, h, w, y, x, k);
         }
-        else
+        var entries = _cache[node]!;
+        var entry = pt > 0 || pl > 0 ? entries.First(e => e.PadValue.Equals(ConvGraph.PadValue(consumer!))) : entries[0];
+        var result = Crops(entry.Values, perCopy: false, entry.PadH, entry.PadW, h, w, y, x, k);
+        if (box is not null)
         {
-            var entries = _cache[node]!;
-            var entry = pt > 0 || pl > 0 ? entries.First(e => e.PadValue.Equals(ConvGraph.PadValue(consumer!))) : entries[0];
-            gathered = entry.Values.permute(1, 2, 0, 3).index([Offsets(yOn, entry.PadH, h).view(k, h, 1), Offsets(xOn, entry.PadW, w).view(k, 1, w)]);
-            if (box is not null)
+            // Lay each changed copy's box over it: position i of copy j reads row y[j] + i − box.Y[j] of its patch.
+            var source = patch!.view(k, _batch, c, box.H, box.W);
+            var target = result.view(k, _batch, c, h, w);
+            for (int j = 0; j < k; j++)
             {
-                // Lay each changed copy's box over it: position i of copy j reads row y[j] + i − box.Y[j] of its patch.
-                // The overlaps are known on the host, so each is one strided copy into the (contiguous) result.
-                var result = gathered.permute(0, 3, 4, 1, 2).reshape(k * _batch, c, h, w);
-                var source = patch!.view(k, _batch, c, box.H, box.W);
-                var target = result.view(k, _batch, c, h, w);
-                for (int j = 0; j < k; j++)
-                {
-                    if (!box.Changed[j]) continue;
-                    long r0 = Math.Max(0, box.Y[j] - y[j]), r1 = Math.Min(h, box.Y[j] + box.H - y[j]);
-                    long c0 = Math.Max(0, box.X[j] - x[j]), c1 = Math.Min(w, box.X[j] + box.W - x[j]);
-                    if (r0 >= r1 || c0 >= c1) continue;
-                    target[j].narrow(2, r0, r1 - r0).narrow(3, c0, c1 - c0)
-                        .copy_(source[j].narrow(2, y[j] + r0 - box.Y[j], r1 - r0).narrow(3, x[j] + c0 - box.X[j], c1 - c0));
-                }
-                return result;
+                if (!box.Changed[j]) continue;
+                long r0 = Math.Max(0, box.Y[j] - y[j]), r1 = Math.Min(h, box.Y[j] + box.H - y[j]);
+                long c0 = Math.Max(0, box.X[j] - x[j]), c1 = Math.Min(w, box.X[j] + box.W - x[j]);
+                if (r0 >= r1 || c0 >= c1) continue;
+                target[j].narrow(2, r0, r1 - r0).narrow(3, c0, c1 - c0)
+                    .copy_(source[j].narrow(2, y[j] + r0 - box.Y[j], r1 - r0).narrow(3, x[j] + c0 - box.X[j], c1 - c0));
             }
         }
-        return gathered.permute(0, 3, 4, 1, 2).reshape(k * _batch, c, h, w);
+        return result;
     }
 
-    /// <summary>Row (or column) indices start[j] + pad + i, i &lt; length, for every copy j, computed on start's device: (k, length).</summary>
-    private static Tensor Offsets(Tensor start, long pad, long length) =>
-        (start + pad).unsqueeze(1) + arange(length, dtype: ScalarType.Int64, device: start.device).unsqueeze(0);
+    /// <summary>
+    /// Rows [y[j] + padTop, + h) and columns [x[j] + padLeft, + w) of <paramref name="source"/> (B, C, H, W) for every
+    /// copy j — of the copy's own B rows when <paramref name="perCopy"/> (source (k·B, C, H, W)), else of all of it —
+    /// concatenated into a new (k·B, C, h, w) tensor.
+    /// </summary>
+    private Tensor Crops(Tensor source, bool perCopy, long padTop, long padLeft, long h, long w, long[] y, long[] x, int k)
+    {
+        var views = new Tensor[k];
+        for (int j = 0; j < k; j++)
+        {
+            var rows = perCopy ? source.narrow(0, j * _batch, _batch) : source;
+            views[j] = rows.narrow(2, y[j] + padTop, h).narrow(3, x[j] + padLeft, w);
+        }
+        // The result is written into (boxes laid over it, sums added in place): a cat of one view would share its storage.
+        return k == 1 ? views[0].clone().contiguous() : cat(views, 0);
+    }
 
     /// <inheritdoc />
     public void Dispose()
@@ -473,10 +456,6 @@ internal sealed partial class IncrementalEvaluator : IDisposable
         public required long[] Y { get; init; }
         public required long[] X { get; init; }
         public required bool[] Changed { get; init; }
-
-        /// <summary><see cref="Y"/> and <see cref="X"/> on the device, set per pass.</summary>
-        public Tensor? YOn { get; set; }
-        public Tensor? XOn { get; set; }
 
         public static Box? Of(Region[] regions, long[] shape)
         {
