@@ -267,6 +267,30 @@ public class IncrementalOcclusionTests
         AssertClose(plain.Value, incremental.Value, atol: 1e-12, rtol: 1e-9);
     }
 
+    /// <summary>An unknown module that changes its input in place (so the graph's last activation is modified by the tail).</summary>
+    private sealed class AddOneInPlace : Module<Tensor, Tensor>
+    {
+        public AddOneInPlace() : base(nameof(AddOneInPlace)) { }
+        public override Tensor forward(Tensor input) => input.add_(1.0).alias(); // a handle of its own (Sequential disposes its input's)
+    }
+
+    [Fact]
+    public void A_tail_that_changes_its_input_in_place_leaves_the_cached_activations_alone()
+    {
+        var model = Seeded(9, () => Sequential(
+            ("conv1", Conv2d(2, 4, 3, padding: 1)), ("relu1", ReLU()), ("add", new AddOneInPlace()),
+            ("gap", AdaptiveAvgPool2d(1)), ("flat", Flatten()), ("fc", Linear(4, 3))));
+        model.to(ScalarType.Float64);
+        model.eval();
+        var x = Data(10, ScalarType.Float64, 1, 2, 12, 12);
+        var occlusion = Occlusion.Window(2, 3, 3).Stride(1, 3, 3);
+        using var plain = Explain(model).For(1).With(occlusion.Incremental(false)).Attribute(x);
+        using var incremental = Explain(model).For(1).With(Forced(occlusion)).Attribute(x);
+        AssertPlain(plain);
+        AssertIncremental(incremental);
+        AssertClose(plain.Value, incremental.Value, atol: 1e-12, rtol: 1e-9);
+    }
+
     [Fact]
     public void A_model_whose_forward_differs_from_its_structure_falls_back()
     {

@@ -82,8 +82,8 @@ internal sealed partial class IncrementalEvaluator : IDisposable
                     var list = new List<Cached>();
                     foreach (var (padH, padW, value) in needs)
                     {
-                        var stored = padH == 0 && padW == 0 ? v.contiguous() : nn.functional.pad(v, [padW, padW, padH, padH], PaddingModes.Constant, value);
-                        if (ReferenceEquals(stored, v)) stored = stored.alias(); // the node's value, kept under a handle of its own
+                        // Always a copy: the tail (or a module after the graph) may modify the node's own tensor in place.
+                        var stored = padH == 0 && padW == 0 ? v.clone() : nn.functional.pad(v, [padW, padW, padH, padH], PaddingModes.Constant, value);
                         stored.DetachFromDisposeScope();
                         owned.Add(stored);
                         list.Add(new Cached(stored, padH, padW, value));
