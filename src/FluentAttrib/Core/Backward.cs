@@ -8,17 +8,18 @@ namespace FluentAttrib.Core;
 /// CPU, the backward pass does not use oneDNN (MKL-DNN) convolutions.
 /// </summary>
 /// <remarks>
-/// libtorch 2.10's CPU build computes the input gradient of float32 convolutions through oneDNN, and on AVX-512 machines
-/// (seen on AMD EPYC) that backward-data kernel returns wrong values or NaN in some calls when more than one thread runs,
-/// depending on the convolution's shape rather than on the batch (e.g. Conv2d(1, 6, 3) on 2×1×28×28: 29 of 30 calls
-/// wrong by up to 45% of the gradient's range; Conv2d(1, 6, 5) on a single 1×1×28×28 image: 10 of 10; forward passes
-/// and weight gradients are right; float64 and one thread are right). With oneDNN
-/// disabled for the backward pass only, libtorch takes its native convolution kernels and every call is right, at no
-/// measurable cost on resnet18. The switch is libtorch's process-wide <c>at::Context::setUserEnabledMkldnn</c>, found in
-/// the loaded libtorch by its exported name; it is turned off while any attribution is inside a backward pass and put
-/// back to the value it had before when the last one leaves, so code elsewhere in the process sees at most slower, never
-/// different, convolutions. Where the export cannot be found (another platform or libtorch build), backward passes on
-/// the CPU run single-threaded instead, which is the other configuration that is right.
+/// libtorch 2.10's CPU build computes the input gradient of float32 convolutions through oneDNN, and on AVX-512
+/// machines (seen on AMD EPYC) that backward-data kernel returns wrong values or NaN in some calls when more than one
+/// thread runs, depending on the convolution's shape rather than on the batch (e.g. Conv2d(1, 6, 3) on 2×1×28×28: 29 of
+/// 30 calls wrong by up to 45% of the gradient's range; Conv2d(1, 6, 5) on a single 1×1×28×28 image: 10 of 10; forward
+/// passes and weight gradients are right; float64 and one thread are right). With oneDNN disabled for the backward pass
+/// only, libtorch takes its native convolution kernels and every call is right, at no measurable cost on resnet18
+/// (about three times oneDNN's time on vgg16's large convolutions). The switch is libtorch's process-wide
+/// <c>at::Context::setUserEnabledMkldnn</c>, found in the loaded libtorch by its exported name; it is turned off while
+/// any attribution is inside a backward pass and put back to the value it had before when the last one leaves, so code
+/// elsewhere in the process sees at most slower, never different, convolutions. Where the export cannot be found
+/// (another platform or libtorch build), backward passes on the CPU run single-threaded instead, which is the other
+/// configuration that is right.
 /// </remarks>
 internal static class Backward
 {
